@@ -1,0 +1,1 @@
+"""The HTTP layer: parse requests, call the domain, render answers. No state lives here."""

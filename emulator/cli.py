@@ -1,0 +1,67 @@
+"""``modelarts-emulator``: read the configuration, start the server, stop cleanly on a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from emulator.app import create_app
+from emulator.config import Config, ConfigError, load_config
+from emulator.contract.loader import ContractError
+from emulator.seed import SeedError
+
+log = logging.getLogger("emulator")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        config = load_config(argv)
+    except ConfigError as error:
+        print(f"modelarts-emulator: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=config.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        app = create_app(config)
+    except (ContractError, SeedError) as error:
+        print(f"modelarts-emulator: {error}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(serve(app, config))
+    except OSError as error:
+        print(
+            f"modelarts-emulator: cannot listen on {config.host}:{config.port}: "
+            f"{error.strerror or error}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+async def serve(app: web.Application, config: Config) -> None:
+    """Serve until SIGINT or SIGTERM, then answer in-flight requests and stop."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, config.host, config.port)
+        await site.start()
+        for address in runner.addresses:
+            host, port = address[0], address[1]
+            shown = f"[{host}]" if ":" in host else host
+            print(f"modelarts-emulator: listening on http://{shown}:{port}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await runner.cleanup()

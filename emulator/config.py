@@ -1,0 +1,161 @@
+"""One configuration object, filled from CLI flags, then environment variables, then defaults.
+
+Every setting is declared once in ``SETTINGS`` with its flag and its environment
+variable, so the CLI help, the README's reference table and the container's
+environment all describe the same names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ENV_PREFIX = "MODELARTS_EMULATOR_"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+BUNDLED_SEED = Path(__file__).resolve().parent / "data" / "default-seed.yaml"
+
+
+def _default_schemas_dir() -> Path:
+    """The source tree's ``schemas/``, else the copy installed under ``share/``."""
+    in_tree = Path(__file__).resolve().parent.parent / "schemas"
+    if (in_tree / "operations.json").is_file():
+        return in_tree
+    return Path(sys.prefix) / "share" / "modelarts-emulator" / "schemas"
+
+
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _parse_port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0-65535, got {port}")
+    return port
+
+
+def _parse_log_level(text: str) -> str:
+    level = text.strip().lower()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return level
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    seed: Path | None = None
+    strict: bool = False
+    log_level: str = "info"
+    schemas_dir: Path | None = None
+
+    def with_defaults_resolved(self) -> Config:
+        """The same config with the bundled seed and schemas folder filled in where unset."""
+        return replace(
+            self,
+            seed=self.seed or BUNDLED_SEED,
+            schemas_dir=self.schemas_dir or _default_schemas_dir(),
+        )
+
+
+@dataclass(frozen=True)
+class Setting:
+    field: str
+    flag: str
+    help: str
+    parse: Callable[[str], object]
+    is_switch: bool = False
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.field.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "--host", "address to listen on (loopback unless told otherwise)", str),
+    Setting("port", "--port", "ModelArts API port; 0 picks a free one and prints it", _parse_port),
+    Setting("seed", "--seed", "seed file (YAML) declaring projects and datasets", Path),
+    Setting(
+        "strict",
+        "--strict",
+        "refuse undocumented fields and type coercions",
+        _parse_bool,
+        is_switch=True,
+    ),
+    Setting("log_level", "--log-level", f"one of {', '.join(LOG_LEVELS)}", _parse_log_level),
+    Setting("schemas_dir", "--schemas-dir", "contract folder (generated JSON Schemas)", Path),
+)
+
+assert {s.field for s in SETTINGS} == {f.name for f in fields(Config)}, "every field has a setting"
+
+
+class ConfigError(ValueError):
+    """A flag or environment variable holds a value the emulator cannot use."""
+
+
+def load_config(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Config:
+    """Flags win over environment variables, which win over the defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None:
+            continue
+        try:
+            values[setting.field] = setting.parse(raw)
+        except ValueError as error:
+            raise ConfigError(f"{setting.env}: {error}") from None
+    parsed = vars(build_parser().parse_args(argv))
+    values.update({name: value for name, value in parsed.items() if value is not None})
+    return Config(**values)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelarts-emulator",
+        description="Local emulator of the ModelArts intelligent-task API.",
+        epilog="Every flag can also be set through the environment variable named in its help.",
+    )
+    for setting in SETTINGS:
+        help_text = f"{setting.help} [env {setting.env}]"
+        if setting.is_switch:
+            parser.add_argument(
+                setting.flag,
+                dest=setting.field,
+                action="store_const",
+                const=True,
+                default=None,
+                help=help_text,
+            )
+        else:
+            parser.add_argument(
+                setting.flag,
+                dest=setting.field,
+                type=_argparse_type(setting),
+                default=None,
+                help=help_text,
+            )
+    return parser
+
+
+def _argparse_type(setting: Setting) -> Callable[[str], object]:
+    def convert(text: str) -> object:
+        try:
+            return setting.parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = setting.field
+    return convert

@@ -1,0 +1,93 @@
+"""The one error type every layer raises; its wire form comes from the error catalog.
+
+A ``ModelArtsError`` names a catalog code (and the HTTP status where the catalog lists the
+code under several statuses). The catalog, loaded from ``schemas/error-catalog.json`` at
+start, supplies the documented message, so no code path invents its own wording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PLACEHOLDER = re.compile(r"%s|\{[^{}]*\}")
+
+
+class ModelArtsError(Exception):
+    """A refusal as the service words it: ``{"error_code": code, "error_msg": message}``.
+
+    ``params`` fill the catalog message's placeholders (``%s``, ``{0}``, ``{id}``) in order;
+    ``detail`` is appended after the message to say precisely what was wrong.
+    ``status`` picks the catalog row when a code is listed under several statuses;
+    ``http_status`` sends another status than the row's, for answers the catalog lacks
+    (405 uses the wording of the 404 row).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        status: int | None = None,
+        http_status: int | None = None,
+        params: tuple[str, ...] = (),
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(code if detail is None else f"{code}: {detail}")
+        self.code = code
+        self.status = status
+        self.http_status = http_status
+        self.params = params
+        self.detail = detail
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    status: int
+    code: str
+    message: str
+
+
+class ErrorCatalog:
+    """Documented (status, code, message) rows, looked up by code and optionally status."""
+
+    def __init__(self, entries: list[CatalogEntry]) -> None:
+        self._by_code: dict[str, list[CatalogEntry]] = {}
+        for entry in entries:
+            self._by_code.setdefault(entry.code, []).append(entry)
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._by_code
+
+    def entries(self, code: str) -> list[CatalogEntry]:
+        return list(self._by_code.get(code, ()))
+
+    def lookup(self, code: str, status: int | None = None) -> CatalogEntry:
+        """The row for ``code``; with several rows, the one with ``status`` or the first.
+
+        Raises ``KeyError`` for a code the catalog does not list.
+        """
+        rows = self._by_code[code]
+        if status is not None:
+            for row in rows:
+                if row.status == status:
+                    return row
+        return rows[0]
+
+    def render(self, error: ModelArtsError) -> tuple[int, dict[str, str]]:
+        """HTTP status and body for an error."""
+        entry = self.lookup(error.code, error.status)
+        message = _fill(entry.message, error.params)
+        if error.detail:
+            message = f"{message.rstrip()} {error.detail}" if message else error.detail
+        return error.http_status or entry.status, {"error_code": error.code, "error_msg": message}
+
+
+def _fill(message: str, params: tuple[str, ...]) -> str:
+    values = iter(params)
+
+    def substitute(_match: re.Match[str]) -> str:
+        return next(values, "")
+
+    return " ".join(_PLACEHOLDER.sub(substitute, message).split())

@@ -1,0 +1,1 @@
+"""Maintainer tool: derive the emulator's contract files from the ModelArts reference pages."""

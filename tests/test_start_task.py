@@ -1,0 +1,109 @@
+"""Starting intelligent tasks through HTTP: the documented examples, lenient and strict modes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from emulator.api import keys
+from tests.conftest import DEMO_PROJECT, TASKS_URL, load_example
+
+EXAMPLES = ["start-auto-label.json", "start-pre-label.json", "start-auto-grouping.json"]
+TASK_ID = re.compile(r"^[A-Za-z0-9]{19}$")
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+async def test_documented_example_is_accepted_with_a_task_id(client, example):
+    response = await client.post(TASKS_URL, json=load_example(example))
+
+    assert response.status == 200
+    assert TASK_ID.match((await response.json())["task_id"])
+
+
+async def test_documented_examples_of_the_api_page_are_accepted(client):
+    examples = client.app[keys.CONTRACT].operations["CreateTask"].examples["request"]
+    assert len(examples) == 3
+    for example in examples:
+        response = await client.post(TASKS_URL, json=example)
+        assert response.status == 200, await response.text()
+
+
+async def test_task_ids_are_distinct(client):
+    ids = set()
+    for _ in range(50):
+        response = await client.post(TASKS_URL, json=load_example("start-auto-label.json"))
+        ids.add((await response.json())["task_id"])
+    assert len(ids) == 50
+
+
+@pytest.mark.parametrize("example", ["start-auto-label.json", "start-pre-label.json"])
+async def test_strict_mode_accepts_examples_that_follow_the_tables(strict_client, example):
+    response = await strict_client.post(TASKS_URL, json=load_example(example))
+
+    assert response.status == 200
+
+
+async def test_strict_mode_names_each_deviation_of_the_auto_grouping_example(strict_client):
+    response = await strict_client.post(TASKS_URL, json=load_example("start-auto-grouping.json"))
+
+    assert response.status == 400
+    body = await response.json()
+    assert body["error_code"] == "ModelArts.4200"
+    assert "$.type: unknown field" in body["error_msg"]
+    assert "$.export_type: unknown field" in body["error_msg"]
+    assert '$.config.n_clusters: expected integer, got string "2"' in body["error_msg"]
+
+
+async def test_strict_header_turns_strict_mode_on_for_one_request(client):
+    example = load_example("start-auto-grouping.json")
+
+    strict = await client.post(TASKS_URL, json=example, headers={"X-Emulator-Strict": "true"})
+    lenient = await client.post(TASKS_URL, json=example)
+
+    assert (strict.status, lenient.status) == (400, 200)
+
+
+async def test_strict_header_turns_strict_mode_off_for_one_request(strict_client):
+    example = load_example("start-auto-grouping.json")
+
+    response = await strict_client.post(
+        TASKS_URL, json=example, headers={"X-Emulator-Strict": "false"}
+    )
+
+    assert response.status == 200
+
+
+async def test_strict_header_with_a_value_that_is_not_a_boolean_is_refused(client):
+    response = await client.post(TASKS_URL, json={}, headers={"X-Emulator-Strict": "sometimes"})
+
+    body = await response.json()
+    assert response.status == 400
+    assert body["error_code"] == "ModelArts.4200"
+    assert "X-Emulator-Strict" in body["error_msg"]
+
+
+async def test_unknown_dataset_is_refused_as_the_catalog_says(client):
+    url = f"/v2/{DEMO_PROJECT}/datasets/NoSuchDataset000000/tasks"
+
+    response = await client.post(url, json=load_example("start-auto-label.json"))
+
+    assert response.status == 400
+    body = await response.json()
+    assert body["error_code"] == "ModelArts.4352"
+    assert body["error_msg"].startswith("Dataset does not exist")
+
+
+async def test_unknown_project_is_refused_like_an_unknown_dataset(client):
+    url = "/v2/00000000000000000000000000000000/datasets/DemoImageDataset001/tasks"
+
+    response = await client.post(url, json=load_example("start-auto-label.json"))
+
+    assert (await response.json())["error_code"] == "ModelArts.4352"
+
+
+async def test_start_response_conforms_to_the_documented_schema(client):
+    validator = client.app[keys.CONTRACT].operations["CreateTask"].validator("response-200")
+    response = await client.post(TASKS_URL, json=load_example("start-auto-label.json"))
+
+    assert validator.validate(await response.json(), strict=True) == []
