@@ -10,7 +10,7 @@ RUN pip install --no-cache-dir . \
 
 ENV MODELARTS_EMULATOR_HOST=0.0.0.0 \
     MODELARTS_EMULATOR_PORT=8080
-USER emulator
+USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=5s --timeout=2s --start-period=2s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/_emulator/health', timeout=2)"]
