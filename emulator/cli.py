@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
+from emulator.api import keys
 from emulator.app import create_app
 from emulator.config import Config, ConfigError, load_config
 from emulator.contract.loader import ContractError
@@ -47,16 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def serve(app: web.Application, config: Config) -> None:
-    """Serve until SIGINT or SIGTERM, then answer in-flight requests and stop."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
+    """Serve the API and OBS until SIGINT or SIGTERM, then answer in-flight requests and stop."""
+    runners = []
     try:
-        site = web.TCPSite(runner, config.host, config.port)
-        await site.start()
-        for address in runner.addresses:
-            host, port = address[0], address[1]
-            shown = f"[{host}]" if ":" in host else host
-            print(f"modelarts-emulator: listening on http://{shown}:{port}", flush=True)
+        for label, served, port in (
+            ("listening on", app, config.port),
+            ("OBS (S3) on", app[keys.OBS_APP], config.obs_port),
+        ):
+            runner = web.AppRunner(served, access_log=None, handle_signals=False)
+            await runner.setup()
+            runners.append(runner)
+            await web.TCPSite(runner, config.host, port).start()
+            for address in runner.addresses:
+                host, bound_port = address[0], address[1]
+                shown = f"[{host}]" if ":" in host else host
+                print(f"modelarts-emulator: {label} http://{shown}:{bound_port}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -64,4 +70,5 @@ async def serve(app: web.Application, config: Config) -> None:
         await stop.wait()
         log.info("stopping")
     finally:
-        await runner.cleanup()
+        for runner in reversed(runners):
+            await runner.cleanup()

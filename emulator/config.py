@@ -16,6 +16,7 @@ from pathlib import Path
 
 ENV_PREFIX = "MODELARTS_EMULATOR_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+CLOCK_MODES = ("system", "manual")
 BUNDLED_SEED = Path(__file__).resolve().parent / "data" / "default-seed.yaml"
 
 
@@ -43,6 +44,27 @@ def _parse_port(text: str) -> int:
     return port
 
 
+def _parse_clock(text: str) -> str:
+    mode = text.strip().lower()
+    if mode not in CLOCK_MODES:
+        raise ValueError(f"expected one of {', '.join(CLOCK_MODES)}, got {text!r}")
+    return mode
+
+
+def _parse_seconds(text: str) -> float:
+    seconds = float(text)
+    if not 0 < seconds <= 86_400:
+        raise ValueError(f"expected seconds in (0, 86400], got {text!r}")
+    return seconds
+
+
+def _parse_positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise ValueError(f"expected a whole number >= 1, got {text!r}")
+    return number
+
+
 def _parse_log_level(text: str) -> str:
     level = text.strip().lower()
     if level not in LOG_LEVELS:
@@ -54,8 +76,12 @@ def _parse_log_level(text: str) -> str:
 class Config:
     host: str = "127.0.0.1"
     port: int = 8080
+    obs_port: int = 9000
     seed: Path | None = None
     strict: bool = False
+    clock: str = "system"
+    task_duration: float = 3.0
+    max_running_tasks: int = 5
     log_level: str = "info"
     schemas_dir: Path | None = None
 
@@ -84,13 +110,32 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", "--host", "address to listen on (loopback unless told otherwise)", str),
     Setting("port", "--port", "ModelArts API port; 0 picks a free one and prints it", _parse_port),
-    Setting("seed", "--seed", "seed file (YAML) declaring projects and datasets", Path),
+    Setting("obs_port", "--obs-port", "OBS (S3 protocol) port; 0 picks a free one", _parse_port),
+    Setting("seed", "--seed", "seed file (YAML): buckets, objects, models, datasets", Path),
     Setting(
         "strict",
         "--strict",
         "refuse undocumented fields and type coercions",
         _parse_bool,
         is_switch=True,
+    ),
+    Setting(
+        "clock",
+        "--clock",
+        "system, or manual (moved by POST /_emulator/clock/advance)",
+        _parse_clock,
+    ),
+    Setting(
+        "task_duration",
+        "--task-duration",
+        "seconds a task takes from queued to done",
+        _parse_seconds,
+    ),
+    Setting(
+        "max_running_tasks",
+        "--max-running-tasks",
+        "unfinished tasks allowed per dataset",
+        _parse_positive,
     ),
     Setting("log_level", "--log-level", f"one of {', '.join(LOG_LEVELS)}", _parse_log_level),
     Setting("schemas_dir", "--schemas-dir", "contract folder (generated JSON Schemas)", Path),

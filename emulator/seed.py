@@ -1,13 +1,22 @@
-"""Read a seed file (YAML) into domain records, refusing files that break ``seed.schema.json``."""
+"""Read a seed file (YAML) into the domain's ``Seed``, refusing files that break its schema.
+
+Object contents come inline (``text`` or ``base64``) or from a ``file`` path, resolved
+relative to the seed file's folder.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 
 import yaml
 
 from emulator.contract import PayloadValidator
-from emulator.domain.model import Dataset, DatasetType, Project
+from emulator.domain.model import Model
+from emulator.domain.service import Seed, SeedDataset, SeedObject
+from emulator.errors import ModelArtsError
+from emulator.obs.paths import parse_obs_path
 
 SEED_SCHEMA = "seed.schema.json"
 
@@ -16,7 +25,7 @@ class SeedError(ValueError):
     """The seed file cannot be used; the message names the file and what is wrong."""
 
 
-def load_seed(path: Path, schema: dict) -> list[Project]:
+def load_seed(path: Path, schema: dict) -> Seed:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -26,19 +35,73 @@ def load_seed(path: Path, schema: dict) -> list[Project]:
     violations = PayloadValidator(schema).validate(document, strict=True)
     if violations:
         raise SeedError(f"{path}: " + "; ".join(str(v) for v in violations))
-    projects = []
-    for project_entry in document["projects"]:
-        project = Project(project_id=project_entry["id"], name=project_entry["name"])
-        for entry in project_entry.get("datasets", []):
-            if entry["id"] in project.datasets:
-                raise SeedError(f"{path}: dataset id {entry['id']!r} declared twice")
-            project.datasets[entry["id"]] = Dataset(
-                dataset_id=entry["id"],
-                name=entry["name"],
-                dataset_type=DatasetType(entry["type"]),
-                data_path=entry["data_path"],
-                work_path=entry["work_path"],
-                description=entry.get("description", ""),
+    try:
+        return _build(document, path.parent)
+    except (OSError, ValueError, ModelArtsError) as error:
+        raise SeedError(f"{path}: {error}") from None
+
+
+def _build(document: dict, folder: Path) -> Seed:
+    seed = Seed()
+    for bucket in document.get("buckets", []):
+        seed.buckets[bucket["name"]] = bucket.get("kms_key_id")
+        for entry in bucket.get("objects", []):
+            seed.objects.append(SeedObject(bucket["name"], entry["key"], _content(entry, folder)))
+    seed.models = [
+        Model(model_id=m["id"], name=m["name"], version=m.get("version", "0.0.1"))
+        for m in document.get("models", [])
+    ]
+    seen: set[str] = set()
+    for project in document.get("projects", []):
+        seed.projects[project["id"]] = project["name"]
+        for entry in project.get("datasets", []):
+            if entry["id"] in seen:
+                raise ValueError(f"dataset id {entry['id']!r} declared twice")
+            seen.add(entry["id"])
+            seed.datasets.append(_dataset(project["id"], entry))
+    return seed
+
+
+def _dataset(project_id: str, entry: dict) -> SeedDataset:
+    data_path = parse_obs_path(entry["data_path"], "data_path").as_directory()
+    work_path = parse_obs_path(entry["work_path"], "work_path").as_directory()
+    labels = {label["name"]: label for label in entry.get("labels", [])}
+    samples = []
+    for sample in entry.get("samples", []):
+        source = parse_obs_path(sample["source"], "samples[].source").uri
+        names = sample.get("labels", [])
+        sample_labels = []
+        for name in names:
+            declared = labels.setdefault(name, {"name": name})
+            sample_labels.append(
+                {
+                    "name": name,
+                    "type": declared.get("type", entry["type"]),
+                    "property": dict(declared.get("property") or {}),
+                }
             )
-        projects.append(project)
-    return projects
+        samples.append((source, sample_labels))
+    return SeedDataset(
+        project_id=project_id,
+        dataset_id=entry["id"],
+        name=entry["name"],
+        dataset_type=entry["type"],
+        data_path=str(data_path),
+        work_path=str(work_path),
+        description=entry.get("description", ""),
+        labels=list(labels.values()),
+        samples=samples,
+    )
+
+
+def _content(entry: dict, folder: Path) -> bytes:
+    if "text" in entry:
+        return entry["text"].encode("utf-8")
+    if "base64" in entry:
+        try:
+            return base64.b64decode(entry["base64"], validate=True)
+        except binascii.Error:
+            raise ValueError(f"object {entry['key']!r}: base64 content is not valid") from None
+    if "file" in entry:
+        return (folder / entry["file"]).read_bytes()
+    return b""

@@ -70,7 +70,7 @@ def _start(*args: str, env: dict | None = None) -> subprocess.Popen:
 
 
 def test_port_zero_prints_the_chosen_port_and_serves_health():
-    process = _start("--port", "0")
+    process = _start("--port", "0", "--obs-port", "0")
     try:
         line = process.stdout.readline()
         port = int(LISTENING.search(line).group(1))
@@ -83,7 +83,7 @@ def test_port_zero_prints_the_chosen_port_and_serves_health():
 
 
 def test_sigterm_stops_within_a_second():
-    process = _start("--port", "0")
+    process = _start("--port", "0", "--obs-port", "0")
     try:
         process.stdout.readline()
         process.terminate()
@@ -127,12 +127,12 @@ def test_taken_port_stops_the_start_with_a_clear_message():
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "emulator", "--port", str(port)],
+            [sys.executable, "-m", "emulator", "--port", str(port), "--obs-port", "0"],
             cwd=REPO,
             capture_output=True,
             text=True,
             timeout=30,
         )
     assert result.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "cannot listen on 127.0.0.1" in result.stderr and str(port) in result.stderr
     assert "Traceback" not in result.stderr

@@ -121,7 +121,7 @@ async def test_wrong_method_is_405_with_the_same_body_shape(client):
 
     status, code, message = await _error(response)
     assert (status, code) == (405, "ModelArts.4204")
-    assert response.headers["Allow"] == "POST"
+    assert response.headers["Allow"] == "GET, POST"
     assert message == f"API DELETE {TASKS_URL} does not exist."
 
 
@@ -131,7 +131,7 @@ async def test_unexpected_exception_is_500_0010_with_traceback_only_in_the_log(
     def broken(*args, **kwargs):
         raise RuntimeError("emulator bug")
 
-    monkeypatch.setattr(client.app[keys.EMULATOR], "start_task", broken)
+    monkeypatch.setattr(client.app[keys.EMULATOR].tasks, "start", broken)
     with caplog.at_level(logging.ERROR, logger="emulator"):
         response = await client.post(TASKS_URL, json=load_example("start-auto-label.json"))
 

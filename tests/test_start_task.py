@@ -29,7 +29,8 @@ async def test_documented_examples_of_the_api_page_are_accepted(client):
         assert response.status == 200, await response.text()
 
 
-async def test_task_ids_are_distinct(client):
+async def test_task_ids_are_distinct(make_client):
+    client = await make_client(max_running_tasks=100)
     ids = set()
     for _ in range(50):
         response = await client.post(TASKS_URL, json=load_example("start-auto-label.json"))

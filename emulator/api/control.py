@@ -4,7 +4,48 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from emulator.api import keys
+from emulator.api.payloads import INVALID_REQUEST, read_json
+from emulator.errors import ModelArtsError
+
 
 async def health(request: web.Request) -> web.Response:
     """GET /_emulator/health: 200 once the server answers requests."""
     return web.json_response({"status": "ready"})
+
+
+async def reset(request: web.Request) -> web.Response:
+    """POST /_emulator/reset: back to the seeded start (tasks, datasets, OBS)."""
+    request.app[keys.EMULATOR].reset()
+    return web.json_response({"reset": True})
+
+
+def _clock_body(request: web.Request) -> dict:
+    clock = request.app[keys.EMULATOR].clock
+    return {"mode": "manual" if clock.manual else "system", "now_ms": clock.now_ms()}
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    """GET /_emulator/clock"""
+    return web.json_response(_clock_body(request))
+
+
+async def advance_clock(request: web.Request) -> web.Response:
+    """POST /_emulator/clock/advance {"seconds": n} or {"milliseconds": n} (manual clock)."""
+    emulator = request.app[keys.EMULATOR]
+    if not emulator.clock.manual:
+        raise ModelArtsError(
+            INVALID_REQUEST, detail="The clock is the system clock; start with --clock manual."
+        )
+    body = await read_json(request)
+    amount = body.get("milliseconds") if isinstance(body, dict) else None
+    if amount is None and isinstance(body, dict) and body.get("seconds") is not None:
+        amount = body["seconds"] * 1000
+    if not isinstance(amount, int | float) or isinstance(amount, bool) or amount < 0:
+        raise ModelArtsError(
+            INVALID_REQUEST,
+            detail='Send {"seconds": n} or {"milliseconds": n} with a number n >= 0.',
+        )
+    emulator.clock.advance(int(amount))
+    emulator.tasks.advance()
+    return web.json_response(_clock_body(request))

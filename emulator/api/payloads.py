@@ -7,7 +7,8 @@ import logging
 
 from aiohttp import web
 
-from emulator.contract import Operation
+from emulator.api import keys
+from emulator.contract import Operation, Violation
 from emulator.errors import ModelArtsError
 
 log = logging.getLogger("emulator.validation")
@@ -60,14 +61,51 @@ async def read_json(request: web.Request) -> object:
         raise ModelArtsError(MALFORMED_JSON, detail=f"({error})") from None
 
 
-async def validated_body(request: web.Request, operation: Operation, strict: bool) -> dict:
-    """The request body, checked against the operation's documented request schema."""
+def operation_of(request: web.Request) -> Operation:
+    """The documented operation whose route answered (routes are named by operation id)."""
+    return request.app[keys.CONTRACT].operations[request.match_info.route.name]
+
+
+def _refuse(request: web.Request, violations: list) -> None:
+    detail = "; ".join(str(v) for v in violations)
+    log.warning("%s %s refused: %s", request.method, request.path, detail)
+    raise ModelArtsError(INVALID_REQUEST, detail=detail)
+
+
+async def request_body(request: web.Request) -> dict:
+    """The body, checked against the operation's request schema in the request's mode."""
+    strict = is_strict(request, request.app[keys.CONFIG].strict)
     body = await read_json(request)
-    validator = operation.validator("request")
+    validator = operation_of(request).validator("request")
     if validator is not None:
         violations = validator.validate(body, strict=strict)
         if violations:
-            detail = "; ".join(str(v) for v in violations)
-            log.warning("%s %s refused: %s", request.method, request.path, detail)
-            raise ModelArtsError(INVALID_REQUEST, detail=detail)
+            _refuse(request, violations)
     return body
+
+
+def request_query(request: web.Request) -> dict:
+    """Query parameters converted to their documented types, with documented defaults.
+
+    Query values are always text, so numbers and booleans are converted in both modes;
+    strict mode also refuses parameters the page does not list.
+    """
+    strict = is_strict(request, request.app[keys.CONFIG].strict)
+    validator = operation_of(request).validator("query")
+    query = {name: request.query.getone(name) for name in request.query}
+    if validator is None:
+        return query
+    violations = validator.validate(query, strict=False)
+    documented = validator.schema.get("properties", {})
+    if strict:
+        violations += [
+            Violation(f"$.{name}", "unknown query parameter")
+            for name in query
+            if name not in documented
+        ]
+    if violations:
+        _refuse(request, violations)
+    for name, schema in documented.items():
+        if name not in query and "default" in schema:
+            query[name] = schema["default"]
+    return query

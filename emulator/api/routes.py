@@ -11,17 +11,38 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from emulator.api import control, tasks
+from emulator.api import control, datasets, samples, tasks
 from emulator.contract import Contract
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 DOCUMENTED: dict[str, Handler] = {
     "CreateTask": tasks.start_task,
+    "AutoAnnotationProgress": tasks.get_task,
+    "ListTasks": tasks.list_tasks,
+    "StopAutoAnnotation": tasks.stop_task,
+    "CreateDataset": datasets.create_dataset,
+    "ListDatasets": datasets.list_datasets,
+    "DescDataset": datasets.get_dataset,
+    "UpdateDataset": datasets.update_dataset,
+    "DeleteDataset": datasets.delete_dataset,
+    "CreateLabels": datasets.create_labels,
+    "ListLabels": datasets.list_labels,
+    "GetDatasetStats": datasets.dataset_statistics,
+    "UploadSamplesJson": samples.add_samples,
+    "ListSamples": samples.list_samples,
+    "DescribeSample": samples.describe_sample,
+    "UpdateSamples": samples.update_samples,
+    "DeleteSamples": samples.delete_samples,
+    "ListAutoAnnotationSamples": samples.list_auto_annotation_samples,
+    "DescribeAutoAnnotationSample": samples.describe_auto_annotation_sample,
 }
 
 CONTROL: list[tuple[str, str, Handler]] = [
     ("GET", "/_emulator/health", control.health),
+    ("POST", "/_emulator/reset", control.reset),
+    ("GET", "/_emulator/clock", control.get_clock),
+    ("POST", "/_emulator/clock/advance", control.advance_clock),
 ]
 
 

@@ -1,19 +1,53 @@
-"""Handlers of the intelligent-task operations."""
+"""Handlers of the intelligent-task operations: start, get, list, stop."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.api import keys
-from emulator.api.payloads import is_strict, validated_body
+from emulator.api import keys, render
+from emulator.api.payloads import request_body, request_query
 
 
 async def start_task(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets/{dataset_id}/tasks"""
-    operation = request.app[keys.CONTRACT].operations["CreateTask"]
-    strict = is_strict(request, request.app[keys.CONFIG].strict)
-    body = await validated_body(request, operation, strict)
-    task = request.app[keys.EMULATOR].start_task(
-        request.match_info["project_id"], request.match_info["dataset_id"], body
-    )
+    body = await request_body(request)
+    project_id, dataset_id = request.match_info["project_id"], request.match_info["dataset_id"]
+    task = request.app[keys.EMULATOR].tasks.start(project_id, dataset_id, body)
     return web.json_response({"task_id": task.task_id})
+
+
+async def get_task(request: web.Request) -> web.Response:
+    """GET /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}"""
+    info = request.match_info
+    task = request.app[keys.EMULATOR].tasks.get(
+        info["project_id"], info["dataset_id"], info["task_id"], poll=True
+    )
+    return web.json_response(render.task(task, request.app[keys.CONTRACT].catalog))
+
+
+async def list_tasks(request: web.Request) -> web.Response:
+    """GET /v2/{project_id}/datasets/{dataset_id}/tasks"""
+    query = request_query(request)
+    emulator = request.app[keys.EMULATOR]
+    tasks = emulator.tasks.list(
+        request.match_info["project_id"],
+        request.match_info["dataset_id"],
+        task_type=query.get("type"),
+        task_name=query.get("task_name"),
+    )
+    catalog = request.app[keys.CONTRACT].catalog
+    shown = render.page(tasks, query["offset"], query["limit"])
+    return web.json_response(
+        {
+            "tasks": [render.task(task, catalog, listing=True) for task in shown],
+            "total_count": len(tasks),
+            "exist_running_deploy_task": False,
+        }
+    )
+
+
+async def stop_task(request: web.Request) -> web.Response:
+    """POST /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop"""
+    info = request.match_info
+    request.app[keys.EMULATOR].tasks.stop(info["project_id"], info["dataset_id"], info["task_id"])
+    return web.Response(status=204)

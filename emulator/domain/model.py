@@ -1,9 +1,12 @@
-"""The records the domain keeps: projects, datasets and intelligent tasks."""
+"""The records the domain keeps: projects, datasets, labels, samples, models and tasks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from types import MappingProxyType
+
+from emulator.domain.timeline import TaskState, Timeline
 
 
 class DatasetType(IntEnum):
@@ -23,20 +26,68 @@ class DatasetType(IntEnum):
     FREE_FORMAT = 900
 
 
-class TaskStatus(IntEnum):
-    """Task status codes as GET task reports them."""
-
-    QUEUING = -1
-    INITIALIZING = 0
-    RUNNING = 1
-    FAILED = 2
-    SUCCEEDED = 3
-    STOPPING = 4
-    STOPPED = 5
+IMAGE_DATASET_TYPES = frozenset(
+    {DatasetType.IMAGE_CLASSIFICATION, DatasetType.OBJECT_DETECTION, DatasetType.IMAGE_SEGMENTATION}
+)
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
-TASK_TYPES = ("auto-label", "pre-label", "auto-grouping")
-DEFAULT_TASK_TYPE = "auto-label"
+class SampleState:
+    """Sample states as the API names them."""
+
+    LABELED = "__ALL__"
+    UNLABELED = "__NONE__"
+    TO_CONFIRM = "__UNCHECK__"
+
+
+class TaskType:
+    AUTO_LABEL = "auto-label"
+    PRE_LABEL = "pre-label"
+    AUTO_GROUPING = "auto-grouping"
+
+    ALL = (AUTO_LABEL, PRE_LABEL, AUTO_GROUPING)
+    LABELING = (AUTO_LABEL, PRE_LABEL)
+    # The integer ``type`` of task listings (and of older request bodies).
+    NUMBERS = MappingProxyType({AUTO_LABEL: 0, PRE_LABEL: 1, AUTO_GROUPING: 2})
+
+
+@dataclass
+class Label:
+    name: str
+    type: int
+    property: dict = field(default_factory=dict)
+    attributes: list = field(default_factory=list)
+
+
+@dataclass
+class Sample:
+    """One data object of a dataset and what is known about its labels."""
+
+    sample_id: str
+    source: str  # obs://bucket/key
+    sample_type: int
+    state: str
+    labels: list[dict]
+    metadata: dict
+    sample_time_ms: int
+    size: int = 0
+    usage: str | None = None
+    score: float | None = None
+    hard_details: dict = field(default_factory=dict)
+    labeled_by_task: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.source.rsplit("/", 1)[-1]
+
+    @property
+    def awaits_labels(self) -> bool:
+        """Not confirmed by a person: unlabeled, or auto-labeled and not yet confirmed."""
+        return self.state != SampleState.LABELED
+
+    @property
+    def directory(self) -> str:
+        return self.source.rsplit("/", 1)[0] + "/"
 
 
 @dataclass
@@ -46,7 +97,15 @@ class Dataset:
     dataset_type: DatasetType
     data_path: str
     work_path: str
+    create_time_ms: int
     description: str = ""
+    update_time_ms: int = 0
+    labels: list[Label] = field(default_factory=list)
+    samples: dict[str, Sample] = field(default_factory=dict)
+    removed_sources: set[str] = field(default_factory=set)
+
+    def label(self, name: str) -> Label | None:
+        return next((label for label in self.labels if label.name == name), None)
 
 
 @dataclass
@@ -56,9 +115,18 @@ class Project:
     datasets: dict[str, Dataset] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Model:
+    """A model pre-labeling can use (declared in the seed)."""
+
+    model_id: str
+    name: str
+    version: str = "0.0.1"
+
+
 @dataclass
 class Task:
-    """An intelligent task as started; its configuration is kept as the client sent it."""
+    """An intelligent task; its state is read from its timeline at the clock's time."""
 
     task_id: str
     project_id: str
@@ -68,4 +136,17 @@ class Task:
     model_id: str | None
     collect_key_sample: bool
     create_time_ms: int
-    status: TaskStatus = TaskStatus.QUEUING
+    timeline: Timeline
+    state: TaskState
+    polls: int = 0
+    evaluated_ms: int = 0
+    finished_ms: int | None = None
+    result: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name") or "")
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_ms is not None

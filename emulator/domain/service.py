@@ -1,48 +1,111 @@
-"""The rules behind the intelligent-task API: which dataset a request names, starting tasks."""
+"""The emulator's state as one object: datasets, tasks, models, OBS and the clock.
+
+Handlers reach the domain only through ``Emulator``; ``reset`` brings it back to the
+seeded start, which is what test isolation needs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from emulator.domain.clock import SystemClock
-from emulator.domain.ids import new_resource_id
-from emulator.domain.model import DEFAULT_TASK_TYPE, Dataset, Project, Task
-from emulator.errors import ModelArtsError
+from emulator.domain.clock import Clock, SystemClock
+from emulator.domain.datasets import Datasets
+from emulator.domain.model import Dataset, DatasetType, Label, Model, Project
+from emulator.domain.ports import ObjectStorage
+from emulator.domain.tasks import Tasks, TaskSettings
+from emulator.obs.paths import parse_obs_path
 
-DATASET_MISSING = "ModelArts.4352"
+
+@dataclass
+class SeedObject:
+    bucket: str
+    key: str
+    data: bytes
+
+
+@dataclass
+class SeedDataset:
+    project_id: str
+    dataset_id: str
+    name: str
+    dataset_type: int
+    data_path: str
+    work_path: str
+    description: str = ""
+    labels: list[dict] = field(default_factory=list)
+    samples: list[tuple[str, list[dict]]] = field(default_factory=list)
+
+
+@dataclass
+class Seed:
+    """The starting state a seed file declares."""
+
+    projects: dict[str, str] = field(default_factory=dict)  # id -> name
+    buckets: dict[str, str | None] = field(default_factory=dict)  # name -> KMS key id
+    objects: list[SeedObject] = field(default_factory=list)
+    datasets: list[SeedDataset] = field(default_factory=list)
+    models: list[Model] = field(default_factory=list)
 
 
 class Emulator:
-    """All emulated state of one server; the handlers' only way to read or change it."""
+    """All emulated state of one server."""
 
-    def __init__(self, projects: Iterable[Project], clock: SystemClock | None = None) -> None:
+    def __init__(
+        self,
+        seed: Seed,
+        store: ObjectStorage,
+        clock: Clock | None = None,
+        settings: TaskSettings | None = None,
+    ) -> None:
+        self.seed = seed
+        self.store = store
         self.clock = clock or SystemClock()
-        self.projects: dict[str, Project] = {p.project_id: p for p in projects}
-        self.tasks: dict[str, Task] = {}
-
-    def dataset(self, project_id: str, dataset_id: str) -> Dataset:
-        """The dataset, or the service's "Dataset does not exist" refusal."""
-        project = self.projects.get(project_id)
-        dataset = project.datasets.get(dataset_id) if project else None
-        if dataset is None:
-            raise ModelArtsError(DATASET_MISSING, detail=f"(dataset_id {dataset_id!r})")
-        return dataset
-
-    def start_task(self, project_id: str, dataset_id: str, request: dict) -> Task:
-        """Accept a validated start request and record the task it creates."""
-        dataset = self.dataset(project_id, dataset_id)
-        task_id = new_resource_id()
-        while task_id in self.tasks:
-            task_id = new_resource_id()
-        task = Task(
-            task_id=task_id,
-            project_id=project_id,
-            dataset_id=dataset.dataset_id,
-            task_type=request.get("task_type") or DEFAULT_TASK_TYPE,
-            config=dict(request.get("config") or {}),
-            model_id=request.get("model_id"),
-            collect_key_sample=bool(request.get("collect_key_sample", False)),
-            create_time_ms=self.clock.now_ms(),
+        self.models: dict[str, Model] = {}
+        self.datasets = Datasets([], store, self.clock)
+        self.tasks = Tasks(
+            self.datasets, store, self.clock, self.models, settings or TaskSettings()
         )
-        self.tasks[task_id] = task
-        return task
+        self._apply_seed()
+
+    def _apply_seed(self) -> None:
+        for bucket, kms_key_id in self.seed.buckets.items():
+            self.store.create_bucket(bucket, kms_key_id)
+        for stored in self.seed.objects:
+            self.store.create_bucket(stored.bucket)
+            self.store.put_object(stored.bucket, stored.key, stored.data)
+        self.models.update({model.model_id: model for model in self.seed.models})
+        for project_id, name in self.seed.projects.items():
+            self.datasets.projects[project_id] = Project(project_id=project_id, name=name)
+        now = self.clock.now_ms()
+        for entry in self.seed.datasets:
+            for path in (entry.data_path, entry.work_path):
+                self.store.create_bucket(parse_obs_path(path, "seed path").bucket)
+            dataset = Dataset(
+                dataset_id=entry.dataset_id,
+                name=entry.name,
+                dataset_type=DatasetType(entry.dataset_type),
+                data_path=entry.data_path,
+                work_path=entry.work_path,
+                create_time_ms=now,
+                update_time_ms=now,
+                description=entry.description,
+                labels=[
+                    Label(
+                        name=label["name"],
+                        type=int(label.get("type", entry.dataset_type)),
+                        property=dict(label.get("property") or {}),
+                    )
+                    for label in entry.labels
+                ],
+            )
+            self.datasets.project(entry.project_id).datasets[dataset.dataset_id] = dataset
+            for source, labels in entry.samples:
+                self.datasets.register_seeded(dataset, source, labels)
+
+    def reset(self) -> None:
+        """Forget everything that happened since start: tasks, datasets, OBS contents."""
+        self.tasks.clear()
+        self.datasets.projects.clear()
+        self.models.clear()
+        self.store.clear()
+        self._apply_seed()

@@ -1,0 +1,376 @@
+"""Datasets, their labels and samples: creation, queries, edits, statistics, OBS discovery.
+
+Samples of an image dataset are the image objects under its data path in OBS (found again
+on every read, so objects a test uploads show up as unlabeled samples), plus those added
+through the API or declared in the seed. A sample's id is the MD5 of its source, as the
+service's ids are 32 hexadecimal digits.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Iterable
+
+from emulator.domain.clock import Clock
+from emulator.domain.ids import new_resource_id
+from emulator.domain.model import (
+    IMAGE_DATASET_TYPES,
+    IMAGE_EXTENSIONS,
+    Dataset,
+    DatasetType,
+    Label,
+    Project,
+    Sample,
+    SampleState,
+)
+from emulator.domain.ports import ObjectStorage
+from emulator.errors import ModelArtsError
+from emulator.obs.paths import ObsPath, parse_obs_path
+
+DATASET_MISSING = "ModelArts.4352"
+BUCKET_MISSING = "ModelArts.4311"
+INVALID_REQUEST = "ModelArts.4200"
+SAMPLE_TYPE_BY_DATASET = {
+    DatasetType.TEXT_CLASSIFICATION: 1,
+    DatasetType.NAMED_ENTITY_RECOGNITION: 1,
+    DatasetType.TEXT_TRIPLET: 1,
+    DatasetType.SOUND_CLASSIFICATION: 2,
+    DatasetType.SPEECH_CONTENT: 2,
+    DatasetType.SPEECH_PARAGRAPH: 2,
+    DatasetType.TABLE: 4,
+    DatasetType.VIDEO: 6,
+    DatasetType.FREE_FORMAT: 9,
+}
+
+
+def sample_id_for(source: str) -> str:
+    return hashlib.md5(source.encode("utf-8")).hexdigest()
+
+
+def sample_type_for(dataset: Dataset) -> int:
+    return SAMPLE_TYPE_BY_DATASET.get(dataset.dataset_type, 0)
+
+
+def inner_work_path(dataset: Dataset) -> str:
+    """The dataset's own folder under its work path, as the service lays it out."""
+    return f"{dataset.work_path.rstrip('/')}/{dataset.name}-{dataset.dataset_id}/"
+
+
+class Datasets:
+    """Every project's datasets; the only code that changes datasets, labels and samples."""
+
+    def __init__(self, projects: Iterable[Project], store: ObjectStorage, clock: Clock) -> None:
+        self.projects: dict[str, Project] = {p.project_id: p for p in projects}
+        self.store = store
+        self.clock = clock
+
+    # --- datasets ---------------------------------------------------------------------
+
+    def get(self, project_id: str, dataset_id: str) -> Dataset:
+        """The dataset, or the service's "Dataset does not exist" refusal."""
+        project = self.projects.get(project_id)
+        dataset = project.datasets.get(dataset_id) if project else None
+        if dataset is None:
+            raise ModelArtsError(DATASET_MISSING, detail=f"(dataset_id {dataset_id!r})")
+        return dataset
+
+    def project(self, project_id: str) -> Project:
+        """A project, created on first use so any project id in a URL can own datasets."""
+        if project_id not in self.projects:
+            self.projects[project_id] = Project(project_id=project_id, name=project_id)
+        return self.projects[project_id]
+
+    def create(self, project_id: str, request: dict) -> Dataset:
+        data_sources = request.get("data_sources") or [{}]
+        data_path_text = data_sources[0].get("data_path")
+        if not data_path_text:
+            raise ModelArtsError(INVALID_REQUEST, detail="$.data_sources[0].data_path: missing")
+        data_path = self._existing_bucket_path(data_path_text, "data_sources[0].data_path")
+        work_path = self._existing_bucket_path(request["work_path"], "work_path")
+        now = self.clock.now_ms()
+        dataset = Dataset(
+            dataset_id=new_resource_id(),
+            name=request["dataset_name"],
+            dataset_type=DatasetType(request.get("dataset_type", 0)),
+            data_path=str(data_path.as_directory()),
+            work_path=str(work_path.as_directory()),
+            create_time_ms=now,
+            update_time_ms=now,
+            description=request.get("description", ""),
+        )
+        for label in request.get("labels") or []:
+            self._add_label(dataset, label)
+        self.project(project_id).datasets[dataset.dataset_id] = dataset
+        return dataset
+
+    def _existing_bucket_path(self, text: str, field: str) -> ObsPath:
+        path = parse_obs_path(text, field)
+        if not self.store.bucket_exists(path.bucket):
+            raise ModelArtsError(BUCKET_MISSING, detail=f"({field}: {path.bucket})")
+        return path
+
+    def list(
+        self,
+        project_id: str,
+        *,
+        dataset_type: int | None = None,
+        search_content: str | None = None,
+        sort_by: str = "create_time",
+        order: str = "desc",
+    ) -> list[Dataset]:
+        project = self.projects.get(project_id)
+        found = list(project.datasets.values()) if project else []
+        if dataset_type is not None:
+            found = [d for d in found if d.dataset_type == dataset_type]
+        if search_content:
+            found = [d for d in found if search_content.lower() in d.name.lower()]
+        if sort_by == "dataset_name":
+            found.sort(key=lambda d: d.name)
+        else:
+            found.sort(key=lambda d: d.create_time_ms)
+        if order == "desc":
+            found.reverse()
+        return found
+
+    def update(self, project_id: str, dataset_id: str, request: dict) -> Dataset:
+        dataset = self.get(project_id, dataset_id)
+        if "dataset_name" in request:
+            dataset.name = request["dataset_name"]
+        if "description" in request:
+            dataset.description = request["description"]
+        for label in request.get("add_labels") or []:
+            self._add_label(dataset, label)
+        for change in request.get("update_labels") or []:
+            existing = dataset.label(change.get("name", ""))
+            if existing is None:
+                raise ModelArtsError(
+                    INVALID_REQUEST, detail=f"update_labels: no label named {change.get('name')!r}"
+                )
+            existing.property.update(change.get("property") or {})
+            existing.attributes = change.get("attributes", existing.attributes)
+        for removal in request.get("delete_labels") or []:
+            dataset.labels = [lb for lb in dataset.labels if lb.name != removal.get("name")]
+        dataset.update_time_ms = self.clock.now_ms()
+        return dataset
+
+    def delete(self, project_id: str, dataset_id: str) -> None:
+        self.get(project_id, dataset_id)
+        del self.projects[project_id].datasets[dataset_id]
+
+    # --- labels -----------------------------------------------------------------------
+
+    def _add_label(self, dataset: Dataset, entry: dict) -> Label:
+        name = entry.get("name")
+        if not name:
+            raise ModelArtsError(INVALID_REQUEST, detail="labels: a label needs a name")
+        existing = dataset.label(name)
+        if existing is not None:
+            return existing
+        label = Label(
+            name=name,
+            type=int(entry.get("type", self._label_type(dataset))),
+            property=dict(entry.get("property") or {}),
+            attributes=list(entry.get("attributes") or []),
+        )
+        dataset.labels.append(label)
+        return label
+
+    @staticmethod
+    def _label_type(dataset: Dataset) -> int:
+        return int(dataset.dataset_type) if dataset.dataset_type < 400 else 0
+
+    def add_labels(self, project_id: str, dataset_id: str, entries: list[dict]) -> list[Label]:
+        dataset = self.get(project_id, dataset_id)
+        added = [self._add_label(dataset, entry) for entry in entries]
+        dataset.update_time_ms = self.clock.now_ms()
+        return added
+
+    # --- samples ----------------------------------------------------------------------
+
+    def discover(self, dataset: Dataset) -> None:
+        """Add a sample for every data object under the data path not yet known."""
+        path = parse_obs_path(dataset.data_path, "data_path", subdirectory=False)
+        image_dataset = dataset.dataset_type in IMAGE_DATASET_TYPES
+        for stored in self.store.list_keys(path.bucket, path.key):
+            if stored.key.endswith("/"):
+                continue
+            if image_dataset and not stored.key.lower().endswith(IMAGE_EXTENSIONS):
+                continue
+            source = ObsPath(path.bucket, stored.key).uri
+            sample_id = sample_id_for(source)
+            if sample_id in dataset.samples or source in dataset.removed_sources:
+                continue
+            dataset.samples[sample_id] = Sample(
+                sample_id=sample_id,
+                source=source,
+                sample_type=sample_type_for(dataset),
+                state=SampleState.UNLABELED,
+                labels=[],
+                metadata={"@modelarts:import_origin": 0},
+                sample_time_ms=stored.last_modified_ms,
+                size=stored.size,
+            )
+
+    def samples(self, project_id: str, dataset_id: str) -> tuple[Dataset, list[Sample]]:
+        dataset = self.get(project_id, dataset_id)
+        self.discover(dataset)
+        return dataset, sorted(dataset.samples.values(), key=lambda s: (s.sample_time_ms, s.source))
+
+    def sample(self, project_id: str, dataset_id: str, sample_id: str) -> Sample:
+        dataset, _ = self.samples(project_id, dataset_id)
+        sample = dataset.samples.get(sample_id)
+        if sample is None:
+            raise ModelArtsError(
+                "ModelArts.4338", detail=f"(sample_id {sample_id!r} is not in the dataset)"
+            )
+        return sample
+
+    def add_samples(self, project_id: str, dataset_id: str, entries: list[dict]) -> list[dict]:
+        """Store each sample's data under the data path and register it; one result each."""
+        dataset = self.get(project_id, dataset_id)
+        data_path = parse_obs_path(dataset.data_path, "data_path", subdirectory=False)
+        results = []
+        for entry in entries:
+            name = entry.get("name") or f"{new_resource_id()}.jpg"
+            target = data_path.child(name)
+            source_path = (entry.get("data_source") or {}).get("data_path")
+            if source_path:
+                target = parse_obs_path(source_path, "samples[].data_source.data_path")
+                if not self.store.bucket_exists(target.bucket):
+                    results.append(_failure(name, BUCKET_MISSING, "OBS bucket does not exist"))
+                    continue
+            elif entry.get("data") is not None:
+                try:
+                    data = base64.b64decode(str(entry["data"]), validate=True)
+                except (binascii.Error, ValueError):
+                    results.append(_failure(name, INVALID_REQUEST, "data is not base64"))
+                    continue
+                self.store.put_object(target.bucket, target.key, data)
+            source = target.uri
+            sample = self._register(dataset, source, entry)
+            results.append({"success": True, "name": str(target), "info": sample.sample_id})
+        dataset.update_time_ms = self.clock.now_ms()
+        return results
+
+    def _register(self, dataset: Dataset, source: str, entry: dict) -> Sample:
+        labels = [dict(label) for label in entry.get("labels") or []]
+        for label in labels:
+            self._add_label(dataset, label)
+        sample = Sample(
+            sample_id=sample_id_for(source),
+            source=source,
+            sample_type=int(entry.get("sample_type", sample_type_for(dataset))),
+            state=SampleState.LABELED if labels else SampleState.UNLABELED,
+            labels=labels,
+            metadata={"@modelarts:import_origin": 0, **(entry.get("metadata") or {})},
+            sample_time_ms=self.clock.now_ms(),
+            usage=entry.get("usage"),
+        )
+        dataset.removed_sources.discard(source)
+        dataset.samples[sample.sample_id] = sample
+        return sample
+
+    def register_seeded(self, dataset: Dataset, source: str, labels: list[dict]) -> Sample:
+        return self._register(dataset, source, {"labels": labels})
+
+    def update_samples(self, project_id: str, dataset_id: str, entries: list[dict]) -> list[dict]:
+        dataset, _ = self.samples(project_id, dataset_id)
+        results = []
+        for entry in entries:
+            sample = dataset.samples.get(entry.get("sample_id", ""))
+            if sample is None:
+                results.append(_failure(None, "ModelArts.4338", "The resource not exists"))
+                continue
+            if "labels" in entry:
+                sample.labels = [dict(label) for label in entry["labels"] or []]
+                for label in sample.labels:
+                    self._add_label(dataset, label)
+                sample.state = SampleState.LABELED if sample.labels else SampleState.UNLABELED
+                sample.score = None
+            if entry.get("metadata"):
+                sample.metadata.update(entry["metadata"])
+            if entry.get("sample_usage"):
+                sample.usage = entry["sample_usage"]
+            results.append({"success": True})
+        dataset.update_time_ms = self.clock.now_ms()
+        return results
+
+    def delete_samples(
+        self, project_id: str, dataset_id: str, sample_ids: list[str], delete_source: bool
+    ) -> list[dict]:
+        dataset, _ = self.samples(project_id, dataset_id)
+        results = []
+        for sample_id in sample_ids:
+            sample = dataset.samples.pop(sample_id, None)
+            if sample is None:
+                results.append(_failure(None, "ModelArts.4338", "The resource not exists"))
+                continue
+            dataset.removed_sources.add(sample.source)
+            if delete_source:
+                path = parse_obs_path(sample.source, "source")
+                self.store.delete_object(path.bucket, path.key)
+            results.append({"success": True})
+        dataset.update_time_ms = self.clock.now_ms()
+        return results
+
+    def statistics(self, project_id: str, dataset_id: str) -> dict:
+        dataset, samples = self.samples(project_id, dataset_id)
+        by_state = {
+            state: 0
+            for state in (SampleState.LABELED, SampleState.UNLABELED, SampleState.TO_CONFIRM)
+        }
+        label_counts: dict[str, list[int]] = {label.name: [0, 0] for label in dataset.labels}
+        hard = 0
+        for sample in samples:
+            by_state[sample.state] = by_state.get(sample.state, 0) + 1
+            if sample.metadata.get("@modelarts:hard") in (True, 1, 1.0, "true"):
+                hard += 1
+            if sample.state != SampleState.LABELED:
+                continue
+            names = [label.get("name") for label in sample.labels]
+            for name in set(names):
+                counts = label_counts.setdefault(name, [0, 0])
+                counts[0] += names.count(name)
+                counts[1] += 1
+        label_stats = []
+        for name, (count, sample_count) in label_counts.items():
+            label = dataset.label(name)
+            label_stats.append(
+                {
+                    "name": name,
+                    "type": label.type if label else self._label_type(dataset),
+                    "property": label.property if label else {},
+                    "count": count,
+                    "sample_count": sample_count,
+                }
+            )
+        total = len(samples)
+        return {
+            "data_path": dataset.data_path,
+            "label_stats": label_stats,
+            "sample_stats": {
+                "all": total,
+                "total": total,
+                "lefted": total,
+                "deleted": len(dataset.removed_sources),
+                "un_annotation": by_state[SampleState.UNLABELED],
+                "manual_annotation": by_state[SampleState.LABELED],
+                "auto_annotation": by_state[SampleState.TO_CONFIRM],
+            },
+            "key_sample_stats": {
+                "total": total,
+                "key_sample": hard,
+                "non_key_sample": total - hard,
+            },
+            "metadata_stats": {},
+            "data_spliting_enable": False,
+        }
+
+
+def _failure(name: str | None, code: str, message: str) -> dict:
+    result = {"success": False, "error_code": code, "error_msg": message}
+    if name is not None:
+        result["name"] = name
+    return result

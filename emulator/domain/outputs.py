@@ -1,0 +1,224 @@
+"""What a successful task leaves behind: labels on samples and result files in OBS.
+
+Everything is derived from a random generator seeded with the task id and the sample id,
+so the same task over the same samples always produces the same labels, scores, hard
+examples and groups, and tests can assert on them.
+
+Output layout (``D`` is the dataset's ``<work_path><name>-<id>/annotation/``):
+- labeling: ``<annotation_output | output_dir | D/auto-deploy/><task_id>/result.manifest``;
+  hard examples (``collect_key_sample``): ``<key_sample_output | same folder>`` +
+  ``<task_id>/key-samples.manifest``;
+- auto grouping, results saved to OBS (``result_type`` 0, the default):
+  ``<output_dir | D/auto-grouping/><task_id>/grouping.manifest``; saved to samples
+  (``result_type`` 1): the sample attribute named by ``property`` holds the group.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+from emulator.domain.datasets import inner_work_path
+from emulator.domain.model import Dataset, DatasetType, Model, Sample, SampleState, Task, TaskType
+from emulator.domain.ports import ObjectStorage
+from emulator.obs.paths import ObsPath, parse_obs_path
+
+HARD_BELOW = 0.6
+LOW_CONFIDENCE_REASON = 1
+SAVE_TO_OBS, SAVE_TO_SAMPLES = 0, 1
+ANNOTATION_TYPES = {
+    DatasetType.IMAGE_CLASSIFICATION: "modelarts/image_classification",
+    DatasetType.OBJECT_DETECTION: "modelarts/object_detection",
+    DatasetType.IMAGE_SEGMENTATION: "modelarts/image_segmentation",
+    DatasetType.TEXT_CLASSIFICATION: "modelarts/text_classification",
+    DatasetType.NAMED_ENTITY_RECOGNITION: "modelarts/text_entity",
+    DatasetType.SOUND_CLASSIFICATION: "modelarts/audio_classification",
+    DatasetType.SPEECH_CONTENT: "modelarts/audio_content",
+    DatasetType.SPEECH_PARAGRAPH: "modelarts/audio_segmentation",
+}
+ANNOTATED_BY = {
+    TaskType.AUTO_LABEL: "modelarts/active-learning",
+    TaskType.PRE_LABEL: "modelarts/pre-label",
+}
+
+
+def apply(
+    task: Task, dataset: Dataset, store: ObjectStorage, models: dict[str, Model], now_ms: int
+) -> dict:
+    """Apply a succeeded task to its dataset and OBS; returns the task's ``result`` fields."""
+    targets = [s for s in dataset.samples.values() if s.awaits_labels]
+    targets.sort(key=lambda s: s.source)
+    if task.task_type == TaskType.AUTO_GROUPING:
+        result = _group(task, dataset, targets, store)
+    else:
+        result = _label(task, dataset, targets, store, now_ms)
+        model = models.get(task.model_id or "")
+        if model is not None:
+            result.update(
+                model_id=model.model_id, model_name=model.name, model_version=model.version
+            )
+    counts = _counts(dataset)
+    result.update(
+        dataset_name=dataset.name,
+        dataset_type=str(int(dataset.dataset_type)),
+        total_sample_count=counts["total"],
+        annotated_sample_count=counts[SampleState.LABELED],
+        unconfirmed_sample_count=counts[SampleState.TO_CONFIRM],
+    )
+    return result
+
+
+def _counts(dataset: Dataset) -> dict[str, int]:
+    counts = {"total": len(dataset.samples), SampleState.LABELED: 0, SampleState.TO_CONFIRM: 0}
+    for sample in dataset.samples.values():
+        if sample.state in counts:
+            counts[sample.state] += 1
+    return counts
+
+
+def _rng(task: Task, sample: Sample) -> random.Random:
+    return random.Random(f"{task.task_id}/{sample.sample_id}")
+
+
+def _folder(configured: object, fallback: ObsPath, task_id: str) -> ObsPath:
+    base = parse_obs_path(str(configured), "path") if configured else fallback
+    return base.as_directory().child(f"{task_id}/")
+
+
+def _annotation_root(dataset: Dataset) -> ObsPath:
+    return parse_obs_path(inner_work_path(dataset), "work_path").child("annotation/")
+
+
+def _label_names(dataset: Dataset) -> list[str]:
+    names = [label.name for label in dataset.labels]
+    for sample in dataset.samples.values():
+        for label in sample.labels:
+            if label.get("name") and label["name"] not in names:
+                names.append(label["name"])
+    return names or ["object"]
+
+
+def _label(
+    task: Task, dataset: Dataset, targets: list[Sample], store: ObjectStorage, now_ms: int
+) -> dict:
+    names = _label_names(dataset)
+    label_type = int(dataset.dataset_type) if dataset.dataset_type < 400 else 0
+    created = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now_ms / 1000))
+    lines, hard_lines = [], []
+    for sample in targets:
+        rng = _rng(task, sample)
+        name = rng.choice(names)
+        score = round(rng.uniform(0.3, 0.99), 2)
+        hard = score < HARD_BELOW
+        coefficient = round(1 - score, 2) if hard else 0.0
+        sample.labels = [
+            {
+                "name": name,
+                "type": label_type,
+                "property": {
+                    "@modelarts:hard": "true" if hard else "false",
+                    "@modelarts:hard_coefficient": str(coefficient),
+                },
+                "score": score,
+            }
+        ]
+        sample.metadata.update(
+            {
+                "@modelarts:hard": hard,
+                "@modelarts:hard_coefficient": coefficient,
+                "@modelarts:hard_reasons": [LOW_CONFIDENCE_REASON] if hard else [],
+            }
+        )
+        sample.hard_details = (
+            {str(LOW_CONFIDENCE_REASON): {"id": LOW_CONFIDENCE_REASON, "reason": "low confidence"}}
+            if hard
+            else {}
+        )
+        sample.score = score
+        sample.state = SampleState.TO_CONFIRM
+        sample.labeled_by_task = task.task_id
+        line = _manifest_line(task, dataset, sample, name, score, hard, coefficient, created)
+        lines.append(line)
+        if hard:
+            hard_lines.append(line)
+    fallback = _annotation_root(dataset).child("auto-deploy/")
+    configured = task.config.get("annotation_output") or task.config.get("output_dir")
+    folder = _folder(configured, fallback, task.task_id)
+    manifest = folder.child("result.manifest")
+    _write_lines(store, manifest, lines)
+    result = {"manifest_path": str(manifest)}
+    if task.collect_key_sample:
+        key_output = task.config.get("key_sample_output")
+        key_folder = _folder(key_output, folder, task.task_id) if key_output else folder
+        hard_manifest = key_folder.child("key-samples.manifest")
+        _write_lines(store, hard_manifest, hard_lines)
+        result["hard_example_path"] = str(hard_manifest)
+    return result
+
+
+def _manifest_line(
+    task: Task,
+    dataset: Dataset,
+    sample: Sample,
+    name: str,
+    score: float,
+    hard: bool,
+    coefficient: float,
+    created: str,
+) -> dict:
+    source = parse_obs_path(sample.source, "source", subdirectory=False)
+    return {
+        "source": source.s3_uri,
+        "id": sample.sample_id,
+        "hard": "true" if hard else "false",
+        "hard-coefficient": coefficient,
+        "hard-reasons": [LOW_CONFIDENCE_REASON] if hard else [],
+        "annotation": [
+            {
+                "type": ANNOTATION_TYPES.get(
+                    dataset.dataset_type, "modelarts/image_classification"
+                ),
+                "name": name,
+                "annotated-by": ANNOTATED_BY.get(task.task_type, "modelarts/active-learning"),
+                "confidence": score,
+                "hard": "true" if hard else "false",
+                "hard-coefficient": coefficient,
+                "creation-time": created,
+            }
+        ],
+    }
+
+
+def _group(task: Task, dataset: Dataset, targets: list[Sample], store: ObjectStorage) -> dict:
+    groups = int(task.config.get("n_clusters", 2))
+    assignment = {s.sample_id: _rng(task, s).randrange(groups) for s in targets}
+    if int(task.config.get("result_type", SAVE_TO_OBS)) == SAVE_TO_SAMPLES:
+        attribute = str(task.config.get("property") or "group")
+        for sample in targets:
+            sample.metadata[attribute] = assignment[sample.sample_id]
+        return {"description": f"{len(targets)} samples in {groups} groups ({attribute})"}
+    fallback = _annotation_root(dataset).child("auto-grouping/")
+    manifest = _folder(task.config.get("output_dir"), fallback, task.task_id).child(
+        "grouping.manifest"
+    )
+    lines = [
+        {
+            "source": parse_obs_path(s.source, "source", subdirectory=False).s3_uri,
+            "id": s.sample_id,
+            "group": assignment[s.sample_id],
+        }
+        for s in targets
+    ]
+    _write_lines(store, manifest, lines)
+    return {
+        "manifest_path": str(manifest),
+        "description": f"{len(targets)} samples in {groups} groups",
+    }
+
+
+def _write_lines(store: ObjectStorage, path: ObsPath, lines: list[dict]) -> None:
+    if not store.bucket_exists(path.bucket):
+        return  # the bucket went away while the task ran; there is nowhere to write
+    text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    store.put_object(path.bucket, path.key, text.encode("utf-8"), "application/jsonlines")

@@ -1,0 +1,33 @@
+"""What the domain needs from object storage; the OBS adapter provides it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class StoredObjectInfo(Protocol):
+    key: str
+    size: int
+    last_modified_ms: int
+
+
+class ObjectStorage(Protocol):
+    def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None: ...
+
+    def bucket_exists(self, bucket: str) -> bool: ...
+
+    def bucket_uses_kms(self, bucket: str) -> bool: ...
+
+    def put_object(
+        self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"
+    ) -> None: ...
+
+    def get_object(self, bucket: str, key: str) -> bytes | None: ...
+
+    def delete_object(self, bucket: str, key: str) -> None: ...
+
+    def list_keys(self, bucket: str, prefix: str = "") -> list[StoredObjectInfo]: ...
+
+    def prefix_exists(self, bucket: str, prefix: str) -> bool: ...
+
+    def clear(self) -> None: ...

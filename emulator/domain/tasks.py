@@ -1,0 +1,343 @@
+"""Intelligent tasks: preconditions on start, life cycle on the clock, stop, listing.
+
+A task's visible state is read from its timeline at the clock's time. When a task first
+reaches a terminal state its effects are applied once: a successful labeling task labels
+the dataset's unlabeled samples and writes its manifests to OBS; auto grouping writes
+the grouping to OBS or to a sample attribute.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from emulator.domain import outputs
+from emulator.domain.clock import Clock
+from emulator.domain.datasets import Datasets
+from emulator.domain.ids import new_resource_id
+from emulator.domain.model import (
+    IMAGE_DATASET_TYPES,
+    Dataset,
+    Model,
+    SampleState,
+    Task,
+    TaskType,
+)
+from emulator.domain.ports import ObjectStorage
+from emulator.domain.timeline import ACTIVE, TaskStatus, Timeline, default_timeline
+from emulator.errors import ModelArtsError
+from emulator.obs.paths import parse_obs_path
+
+INVALID_REQUEST = "ModelArts.4200"
+NO_LABELED_SAMPLES = "ModelArts.4405"
+TOO_FEW_PER_LABEL = "ModelArts.4406"
+NO_UNLABELED_SAMPLES = "ModelArts.4407"
+TOO_MANY_RUNNING = "ModelArts.4409"
+KMS_BUCKET = "ModelArts.4826"
+UNSUPPORTED_DATASET = "ModelArts.4820"
+TOO_MANY_GROUPS = "ModelArts.4622"
+MODEL_MISSING = "ModelArts.3001"
+TASK_MISSING = "ModelArts.4612"
+TASK_STOPPED = "ModelArts.4393"
+TASK_FINISHED = "ModelArts.2796"
+BUCKET_MISSING = "ModelArts.4311"
+PATH_MISSING = "ModelArts.4312"
+
+MIN_SAMPLES_PER_LABEL = 5
+GROUPS_RANGE = (2, 200)
+
+# Catalog codes GET task shows while a task runs and once it succeeded, per task type.
+PROGRESS_CODES = {
+    TaskType.AUTO_LABEL: ("ModelArts.4914", "ModelArts.4916"),
+    TaskType.PRE_LABEL: ("ModelArts.4950", "ModelArts.4952"),
+    TaskType.AUTO_GROUPING: ("ModelArts.4960", "ModelArts.4962"),
+}
+
+# Which config fields are OBS paths and whether the task reads them (input: must exist)
+# or writes them (output: the bucket must exist and a folder below it must be named).
+INPUT_PATHS = ("manifest_path", "train_data_path")
+OUTPUT_PATHS = (
+    "output_dir",
+    "annotation_output",
+    "inf_output",
+    "key_sample_output",
+    "infer_result_output_dir",
+    "log_url",
+    "train_url",
+)
+EXPORT_OUTPUT_PATHS = ("export_new_dataset_work_path",)
+
+
+@dataclass
+class TaskSettings:
+    duration_ms: int = 3000
+    max_running_per_dataset: int = 5
+    stop_delay_ms: int = 500
+    retained_finished_tasks: int = 10_000
+
+
+class Tasks:
+    """Every task of the emulator, newest last."""
+
+    def __init__(
+        self,
+        datasets: Datasets,
+        store: ObjectStorage,
+        clock: Clock,
+        models: dict[str, Model],
+        settings: TaskSettings,
+    ) -> None:
+        self.datasets = datasets
+        self.store = store
+        self.clock = clock
+        self.models = models
+        self.settings = settings
+        self._tasks: OrderedDict[str, Task] = OrderedDict()
+        self._active: set[str] = set()
+
+    # --- start ------------------------------------------------------------------------
+
+    def start(
+        self, project_id: str, dataset_id: str, request: dict, timeline: Timeline | None = None
+    ) -> Task:
+        """Check the documented preconditions, then queue the task."""
+        dataset, _ = self.datasets.samples(project_id, dataset_id)
+        task_type = task_type_of(request)
+        config = dict(request.get("config") or {})
+        self._check_paths(config)
+        self._check_running_limit(dataset)
+        model_id = request.get("model_id") or config.get("model_id")
+        if task_type == TaskType.AUTO_LABEL:
+            self._check_not_kms(dataset, task_type)
+            self._check_active_learning(dataset)
+        elif task_type == TaskType.PRE_LABEL:
+            model_id = model_id or _first_inference_model(config)
+            self._check_model(model_id)
+            self._check_unlabeled(dataset)
+        else:
+            self._check_not_kms(dataset, task_type)
+            self._check_grouping(dataset, config)
+        running_code, done_code = PROGRESS_CODES[task_type]
+        timeline = timeline or default_timeline(self.settings.duration_ms, running_code, done_code)
+        now = self.clock.now_ms()
+        task = Task(
+            task_id=self._new_id(),
+            project_id=project_id,
+            dataset_id=dataset.dataset_id,
+            task_type=task_type,
+            config=config,
+            model_id=model_id,
+            collect_key_sample=bool(request.get("collect_key_sample", False)),
+            create_time_ms=now,
+            timeline=timeline,
+            state=timeline.state_at(0, 0),
+        )
+        self._tasks[task.task_id] = task
+        self._active.add(task.task_id)
+        self._forget_oldest_finished()
+        self._settle(task, now)
+        return task
+
+    def _new_id(self) -> str:
+        task_id = new_resource_id()
+        while task_id in self._tasks:
+            task_id = new_resource_id()
+        return task_id
+
+    def _check_paths(self, config: dict) -> None:
+        export = config.get("export_params") or {}
+        fields = [(f"config.{name}", config.get(name), True) for name in INPUT_PATHS]
+        fields += [(f"config.{name}", config.get(name), False) for name in OUTPUT_PATHS]
+        fields += [
+            (f"config.export_params.{name}", export.get(name), False)
+            for name in EXPORT_OUTPUT_PATHS
+        ]
+        for field, value, is_input in fields:
+            if not value:
+                continue
+            path = parse_obs_path(str(value), field)
+            if not self.store.bucket_exists(path.bucket):
+                raise ModelArtsError(BUCKET_MISSING, detail=f"({field}: {path.bucket})")
+            if is_input and not self.store.prefix_exists(path.bucket, path.key):
+                raise ModelArtsError(PATH_MISSING, detail=f"({field}: {value})")
+
+    def _check_running_limit(self, dataset: Dataset) -> None:
+        self.advance()
+        running = sum(
+            1 for task_id in self._active if self._tasks[task_id].dataset_id == dataset.dataset_id
+        )
+        if running >= self.settings.max_running_per_dataset:
+            raise ModelArtsError(
+                TOO_MANY_RUNNING,
+                detail=f"({running} running, limit {self.settings.max_running_per_dataset})",
+            )
+
+    def _check_not_kms(self, dataset: Dataset, task_type: str) -> None:
+        for field in ("data_path", "work_path"):
+            path = parse_obs_path(getattr(dataset, field), field, subdirectory=False)
+            if self.store.bucket_uses_kms(path.bucket):
+                raise ModelArtsError(
+                    KMS_BUCKET,
+                    detail=f"({task_type} on a dataset whose {field} is in {path.bucket})",
+                )
+
+    def _check_active_learning(self, dataset: Dataset) -> None:
+        labeled = [s for s in dataset.samples.values() if s.state == SampleState.LABELED]
+        if not labeled:
+            raise ModelArtsError(NO_LABELED_SAMPLES)
+        per_label: dict[str, int] = {}
+        for sample in labeled:
+            for name in {label.get("name") for label in sample.labels}:
+                per_label[name] = per_label.get(name, 0) + 1
+        short = sorted(name for name, count in per_label.items() if count < MIN_SAMPLES_PER_LABEL)
+        if short:
+            raise ModelArtsError(TOO_FEW_PER_LABEL, detail=f"(labels {', '.join(map(str, short))})")
+        self._check_unlabeled(dataset)
+
+    @staticmethod
+    def _check_unlabeled(dataset: Dataset) -> None:
+        if not any(s.awaits_labels for s in dataset.samples.values()):
+            raise ModelArtsError(NO_UNLABELED_SAMPLES)
+
+    def _check_model(self, model_id: str | None) -> None:
+        if not model_id:
+            raise ModelArtsError(
+                INVALID_REQUEST, detail="$.model_id: pre-labeling needs the id of a model"
+            )
+        if model_id not in self.models:
+            raise ModelArtsError(MODEL_MISSING, params=(model_id,))
+
+    def _check_grouping(self, dataset: Dataset, config: dict) -> None:
+        if dataset.dataset_type not in IMAGE_DATASET_TYPES:
+            raise ModelArtsError(UNSUPPORTED_DATASET, params=(str(int(dataset.dataset_type)),))
+        groups = config.get("n_clusters")
+        low, high = GROUPS_RANGE
+        if not isinstance(groups, int) or isinstance(groups, bool) or not low <= groups <= high:
+            raise ModelArtsError(
+                INVALID_REQUEST,
+                detail=f"$.config.n_clusters: auto grouping needs {low} to {high} groups, "
+                f"got {groups!r}",
+            )
+        unlabeled = sum(1 for s in dataset.samples.values() if s.awaits_labels)
+        if groups >= unlabeled:
+            raise ModelArtsError(
+                TOO_MANY_GROUPS, detail=f"({groups} groups, {unlabeled} unlabeled samples)"
+            )
+
+    # --- life cycle -------------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Bring every unfinished task to the clock's time, applying effects once."""
+        now = self.clock.now_ms()
+        for task_id in list(self._active):
+            self._settle(self._tasks[task_id], now)
+
+    def _settle(self, task: Task, now: int) -> None:
+        task.state = task.timeline.state_at(now - task.create_time_ms, task.polls)
+        task.evaluated_ms = now
+        if not task.state.terminal or task.finished:
+            return
+        task.finished_ms = now
+        self._active.discard(task.task_id)
+        dataset = self._dataset_of(task)
+        if dataset is not None and task.state.status == TaskStatus.SUCCEEDED:
+            task.result.update(outputs.apply(task, dataset, self.store, self.models, now))
+
+    def _dataset_of(self, task: Task) -> Dataset | None:
+        try:
+            return self.datasets.get(task.project_id, task.dataset_id)
+        except ModelArtsError:
+            return None
+
+    def _forget_oldest_finished(self) -> None:
+        finished = len(self._tasks) - len(self._active)
+        excess = finished - self.settings.retained_finished_tasks
+        if excess <= 0:
+            return
+        for task_id in list(self._tasks):
+            if excess <= 0:
+                break
+            if task_id not in self._active:
+                del self._tasks[task_id]
+                excess -= 1
+
+    # --- queries and stop -------------------------------------------------------------
+
+    def get(self, project_id: str, dataset_id: str, task_id: str, *, poll: bool = False) -> Task:
+        self.datasets.get(project_id, dataset_id)
+        task = self._tasks.get(task_id)
+        if task is None or task.dataset_id != dataset_id or task.project_id != project_id:
+            raise ModelArtsError(TASK_MISSING, detail=f"(task_id {task_id!r})")
+        if poll:
+            task.polls += 1
+        self._settle(task, self.clock.now_ms())
+        return task
+
+    def list(
+        self,
+        project_id: str,
+        dataset_id: str,
+        *,
+        task_type: str | None = None,
+        task_name: str | None = None,
+    ) -> list[Task]:
+        """Tasks of a dataset, newest first; labeling tasks when no type is given."""
+        self.datasets.get(project_id, dataset_id)
+        self.advance()
+        wanted = (task_type,) if task_type else TaskType.LABELING
+        found = [
+            task
+            for task in reversed(self._tasks.values())
+            if task.project_id == project_id
+            and task.dataset_id == dataset_id
+            and task.task_type in wanted
+            and (not task_name or task_name in task.name)
+        ]
+        return found
+
+    def stop(self, project_id: str, dataset_id: str, task_id: str) -> Task:
+        task = self.get(project_id, dataset_id, task_id)
+        status = task.state.status
+        if status in (TaskStatus.STOPPING, TaskStatus.STOPPED):
+            raise ModelArtsError(TASK_STOPPED, detail=f"(task_id {task_id!r})")
+        if status not in ACTIVE:
+            raise ModelArtsError(
+                TASK_FINISHED, detail=f"(task {task_id!r} has {status.name.lower()})"
+            )
+        now = self.clock.now_ms()
+        elapsed = now - task.create_time_ms
+        task.timeline = task.timeline.stopped_from(task.state, elapsed, self.settings.stop_delay_ms)
+        task.polls = 0
+        self._settle(task, now)
+        return task
+
+    def running_task_ids(self, dataset_id: str) -> list[str]:
+        self.advance()
+        return [t for t in self._active if self._tasks[t].dataset_id == dataset_id]
+
+    def forget_dataset(self, dataset_id: str) -> None:
+        for task_id in [t for t, task in self._tasks.items() if task.dataset_id == dataset_id]:
+            del self._tasks[task_id]
+            self._active.discard(task_id)
+
+    def clear(self) -> None:
+        self._tasks.clear()
+        self._active.clear()
+
+
+def task_type_of(request: dict) -> str:
+    """``task_type``, else the integer ``type`` older bodies send, else auto labeling."""
+    if request.get("task_type"):
+        return str(request["task_type"])
+    legacy = request.get("type")
+    for name, number in TaskType.NUMBERS.items():
+        if legacy == number or (isinstance(legacy, str) and legacy == str(number)):
+            return name
+    return TaskType.AUTO_LABEL
+
+
+def _first_inference_model(config: dict) -> str | None:
+    for entry in config.get("inf_config_list") or []:
+        if isinstance(entry, dict) and entry.get("model_id"):
+            return str(entry["model_id"])
+    return None

@@ -1,0 +1,163 @@
+"""OBS storage backed by moto's in-memory S3: the only module that imports moto or botocore.
+
+One ``ObjectStore`` owns one moto account, so every emulator instance has its own buckets
+and objects. The ModelArts side calls the plain methods (``put_object``, ``list_keys``...);
+the S3 listener hands whole HTTP requests to ``handle``, which lets moto answer them with
+the S3 protocol the SDKs expect.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass
+
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.compat import HTTPHeaders
+from moto.core.exceptions import HTTPException
+from moto.core.request import normalize_request
+from moto.s3.exceptions import MissingBucket, MissingKey
+from moto.s3.models import FakeKey, s3_backends
+from moto.s3.responses import S3Response
+
+_PARTITION = "aws"
+_account_numbers = itertools.count(100000000001)
+_account_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    last_modified_ms: int
+
+
+def _next_account_id() -> str:
+    with _account_lock:
+        return f"{next(_account_numbers):012d}"
+
+
+class ObjectStore:
+    """Buckets and objects of one emulator instance."""
+
+    def __init__(self, region: str = "eu-de") -> None:
+        self.account_id = _next_account_id()
+        self.region = region
+        self._backend = s3_backends[self.account_id][_PARTITION]
+        account_id = self.account_id
+
+        class _AccountResponse(S3Response):
+            def get_current_account(self) -> str:
+                return account_id
+
+        self._response_class = _AccountResponse
+
+    # --- used by the ModelArts side -------------------------------------------------
+
+    def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None:
+        if not self.bucket_exists(bucket):
+            self._backend.create_bucket(bucket, self.region)
+        if kms_key_id is not None:
+            rule = {
+                "ApplyServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": "aws:kms",
+                    "KMSMasterKeyID": kms_key_id,
+                }
+            }
+            self._backend.put_bucket_encryption(bucket, {"Rule": [rule]})
+
+    def bucket_exists(self, bucket: str) -> bool:
+        return bucket in self._backend.buckets
+
+    def bucket_uses_kms(self, bucket: str) -> bool:
+        """Whether the bucket's default encryption is KMS (set through the S3 API or the seed)."""
+        if not self.bucket_exists(bucket):
+            return False
+        encryption = self._backend.get_bucket_encryption(bucket) or {}
+        rules = encryption.get("Rule", [])
+        rules = rules if isinstance(rules, list) else [rules]
+        for rule in rules:
+            default = rule.get("ApplyServerSideEncryptionByDefault", {})
+            if str(default.get("SSEAlgorithm", "")).startswith("aws:kms"):
+                return True
+        return False
+
+    def put_object(
+        self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"
+    ) -> None:
+        stored = self._backend.put_object(bucket, key, data)
+        stored.set_metadata({"Content-Type": content_type}, replace=False)
+
+    def get_object(self, bucket: str, key: str) -> bytes | None:
+        try:
+            stored = self._backend.get_object(bucket, key)
+        except (MissingBucket, MissingKey):
+            return None
+        return stored.value if isinstance(stored, FakeKey) else None
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        if self.bucket_exists(bucket):
+            self._backend.delete_object(bucket, key)
+
+    def list_keys(self, bucket: str, prefix: str = "") -> list[StoredObject]:
+        """Objects under ``prefix`` in key order; empty when the bucket does not exist."""
+        if not self.bucket_exists(bucket):
+            return []
+        keys = self._backend.get_bucket(bucket).keys
+        found = []
+        for name in sorted(keys):
+            if not name.startswith(prefix):
+                continue
+            stored = keys[name]
+            if isinstance(stored, FakeKey):
+                modified = int(stored.last_modified.timestamp() * 1000)
+                found.append(StoredObject(name, stored.size, modified))
+        return found
+
+    def prefix_exists(self, bucket: str, prefix: str) -> bool:
+        """An object is at ``prefix`` or below it (OBS folders exist through their objects)."""
+        if not self.bucket_exists(bucket):
+            return False
+        keys = self._backend.get_bucket(bucket).keys
+        return any(name.startswith(prefix) for name in keys)
+
+    def clear(self) -> None:
+        """Remove every bucket and object of this instance."""
+        for name in list(self._backend.buckets):
+            bucket = self._backend.buckets.pop(name)
+            for stored in bucket.keys.values():
+                if isinstance(stored, FakeKey):
+                    stored.dispose()
+            s3_backends.bucket_accounts.pop(name, None)
+
+    def close(self) -> None:
+        self.clear()
+        s3_backends.pop(self.account_id, None)
+
+    # --- used by the S3 listener ----------------------------------------------------
+
+    def handle(
+        self, method: str, path_qs: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one S3 request (path-style addressing) as moto does."""
+        prepared_headers = HTTPHeaders()
+        for name, value in headers:
+            if name.lower() != "host":
+                prepared_headers[name] = value
+        prepared_headers["Host"] = "localhost"
+        url = f"http://localhost{path_qs}"
+        request = normalize_request(
+            AWSPreparedRequest(method, url, prepared_headers, body, stream_output=False)
+        )
+        bucket_and_key = path_qs.split("?", 1)[0].lstrip("/").split("/", 1)
+        names_a_key = len(bucket_and_key) == 2 and bucket_and_key[1] != ""
+        responder = self._response_class()
+        respond = responder.key_response if names_a_key else responder.bucket_response
+        try:
+            status, response_headers, payload = respond(request, url, request.headers)
+        except HTTPException as error:
+            status, response_headers = error.code, dict(error.get_headers())
+            payload = error.get_body()
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        return status, {str(k): str(v) for k, v in response_headers.items()}, payload or b""
