@@ -57,7 +57,8 @@ class PayloadValidator:
         errors = list(self._lenient.iter_errors(payload))
         if not errors:
             return []
-        if any(_coerce(payload, error) for error in errors):
+        converted = [_coerce(payload, error) for error in errors]  # every one, no short cut
+        if any(converted):
             errors = list(self._lenient.iter_errors(payload))
         return _violations(errors)
 

@@ -21,6 +21,7 @@ from moto.s3.models import FakeKey, s3_backends
 from moto.s3.responses import S3Response
 
 _PARTITION = "aws"
+_NEUTRAL_REGION = "us-east-1"
 _account_numbers = itertools.count(100000000001)
 _account_lock = threading.Lock()
 
@@ -50,6 +51,12 @@ class ObjectStore:
             def get_current_account(self) -> str:
                 return account_id
 
+            def setup_class(self, request, full_url=None, headers=None) -> None:
+                super().setup_class(request, full_url, headers)
+                # OBS creates a bucket without a location constraint in any region; moto
+                # allows that only for requests it believes were sent to us-east-1.
+                self.region = _NEUTRAL_REGION
+
         self._response_class = _AccountResponse
 
     # --- used by the ModelArts side -------------------------------------------------
@@ -64,7 +71,7 @@ class ObjectStore:
                     "KMSMasterKeyID": kms_key_id,
                 }
             }
-            self._backend.put_bucket_encryption(bucket, {"Rule": [rule]})
+            self._backend.put_bucket_encryption(bucket, {"Rule": rule})  # as moto parses XML
 
     def bucket_exists(self, bucket: str) -> bool:
         return bucket in self._backend.buckets
