@@ -13,17 +13,21 @@ import contextlib
 from aiohttp import web
 
 from emulator.api import keys
-from emulator.api.access_log import log_requests
 from emulator.api.errors import render_errors
+from emulator.api.observe import observe
 from emulator.api.payloads import MAX_BODY_BYTES
 from emulator.api.routes import add_routes
+from emulator.api.scripted import apply_scenarios
 from emulator.config import Config
 from emulator.contract import load_contract
 from emulator.domain.clock import ManualClock, SystemClock
 from emulator.domain.service import Emulator
 from emulator.domain.tasks import TaskSettings
+from emulator.journal import Journal
 from emulator.obs.server import create_obs_app
 from emulator.obs.store import ObjectStore
+from emulator.scenarios.engine import ScenarioBook
+from emulator.scenarios.loader import ScenarioLoader
 from emulator.seed import SEED_SCHEMA, load_seed
 
 TICK_SECONDS = 0.1
@@ -31,10 +35,14 @@ MAX_OBJECT_BYTES = 256 * 1024 * 1024
 
 
 def create_app(config: Config) -> web.Application:
-    """A ready application; raises ``ContractError`` or ``SeedError`` on unusable files."""
+    """A ready application; raises ``ContractError``, ``SeedError`` or ``ScenarioError``."""
     config = config.with_defaults_resolved()
     contract = load_contract(config.schemas_dir)
     seed = load_seed(config.seed, contract.schema(SEED_SCHEMA))
+    loader = ScenarioLoader(contract)
+    book = ScenarioBook()
+    for scenario in loader.load_paths(config.scenarios):
+        book.add(scenario)
     store = ObjectStore()
     clock = ManualClock() if config.clock == "manual" else SystemClock()
     settings = TaskSettings(
@@ -42,13 +50,16 @@ def create_app(config: Config) -> web.Application:
         max_running_per_dataset=config.max_running_tasks,
     )
     app = web.Application(
-        middlewares=[log_requests, render_errors],
+        middlewares=[observe, render_errors, apply_scenarios],
         client_max_size=MAX_BODY_BYTES,
     )
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
     app[keys.EMULATOR] = Emulator(seed, store, clock, settings)
     app[keys.OBS_APP] = create_obs_app(store, MAX_OBJECT_BYTES)
+    app[keys.SCENARIOS] = book
+    app[keys.SCENARIO_LOADER] = loader
+    app[keys.JOURNAL] = Journal(config.journal_size)
     add_routes(app, contract)
     app.cleanup_ctx.append(_advance_tasks_in_background)
 

@@ -14,6 +14,8 @@ from emulator.api import keys
 from emulator.app import create_app
 from emulator.config import Config, ConfigError, load_config
 from emulator.contract.loader import ContractError
+from emulator.scenarios.engine import ScenarioConflict
+from emulator.scenarios.loader import ScenarioError
 from emulator.seed import SeedError
 
 log = logging.getLogger("emulator")
@@ -32,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         app = create_app(config)
-    except (ContractError, SeedError) as error:
+        for scenario in app[keys.SCENARIOS].scenarios.values():
+            for warning in scenario.warnings:
+                log.warning("scenario %s: %s", scenario.name, warning)
+    except (ContractError, SeedError, ScenarioError, ScenarioConflict) as error:
         print(f"modelarts-emulator: {error}", file=sys.stderr)
         return 1
     try:

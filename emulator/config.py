@@ -65,6 +65,13 @@ def _parse_positive(text: str) -> int:
     return number
 
 
+def _parse_count(text: str) -> int:
+    number = int(text)
+    if number < 0:
+        raise ValueError(f"expected a whole number >= 0, got {text!r}")
+    return number
+
+
 def _parse_log_level(text: str) -> str:
     level = text.strip().lower()
     if level not in LOG_LEVELS:
@@ -78,10 +85,12 @@ class Config:
     port: int = 8080
     obs_port: int = 9000
     seed: Path | None = None
+    scenarios: tuple[Path, ...] = ()
     strict: bool = False
     clock: str = "system"
     task_duration: float = 3.0
     max_running_tasks: int = 5
+    journal_size: int = 1000
     log_level: str = "info"
     schemas_dir: Path | None = None
 
@@ -101,6 +110,8 @@ class Setting:
     help: str
     parse: Callable[[str], object]
     is_switch: bool = False
+    # Repeatable flag; its environment variable lists values separated by os.pathsep.
+    repeatable: bool = False
 
     @property
     def env(self) -> str:
@@ -112,6 +123,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "--port", "ModelArts API port; 0 picks a free one and prints it", _parse_port),
     Setting("obs_port", "--obs-port", "OBS (S3 protocol) port; 0 picks a free one", _parse_port),
     Setting("seed", "--seed", "seed file (YAML): buckets, objects, models, datasets", Path),
+    Setting(
+        "scenarios", "--scenarios", "scenario file or folder; repeatable", Path, repeatable=True
+    ),
     Setting(
         "strict",
         "--strict",
@@ -137,6 +151,7 @@ SETTINGS: tuple[Setting, ...] = (
         "unfinished tasks allowed per dataset",
         _parse_positive,
     ),
+    Setting("journal_size", "--journal-size", "requests the journal keeps (0: none)", _parse_count),
     Setting("log_level", "--log-level", f"one of {', '.join(LOG_LEVELS)}", _parse_log_level),
     Setting("schemas_dir", "--schemas-dir", "contract folder (generated JSON Schemas)", Path),
 )
@@ -159,11 +174,18 @@ def load_config(
         if raw is None:
             continue
         try:
-            values[setting.field] = setting.parse(raw)
+            if setting.repeatable:
+                values[setting.field] = tuple(
+                    setting.parse(part) for part in raw.split(os.pathsep) if part
+                )
+            else:
+                values[setting.field] = setting.parse(raw)
         except ValueError as error:
             raise ConfigError(f"{setting.env}: {error}") from None
     parsed = vars(build_parser().parse_args(argv))
-    values.update({name: value for name, value in parsed.items() if value is not None})
+    for name, value in parsed.items():
+        if value is not None:
+            values[name] = tuple(value) if isinstance(value, list) else value
     return Config(**values)
 
 
@@ -175,7 +197,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for setting in SETTINGS:
         help_text = f"{setting.help} [env {setting.env}]"
-        if setting.is_switch:
+        if setting.repeatable:
+            parser.add_argument(
+                setting.flag,
+                dest=setting.field,
+                type=_argparse_type(setting),
+                action="append",
+                default=None,
+                help=help_text,
+            )
+        elif setting.is_switch:
             parser.add_argument(
                 setting.flag,
                 dest=setting.field,

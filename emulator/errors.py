@@ -17,7 +17,8 @@ class ModelArtsError(Exception):
     """A refusal as the service words it: ``{"error_code": code, "error_msg": message}``.
 
     ``params`` fill the catalog message's placeholders (``%s``, ``{0}``, ``{id}``) in order;
-    ``detail`` is appended after the message to say precisely what was wrong.
+    ``detail`` is appended after the message to say precisely what was wrong;
+    ``message`` replaces the catalog's wording (scenarios may script their own).
     ``status`` picks the catalog row when a code is listed under several statuses;
     ``http_status`` sends another status than the row's, for answers the catalog lacks
     (405 uses the wording of the 404 row).
@@ -31,6 +32,7 @@ class ModelArtsError(Exception):
         http_status: int | None = None,
         params: tuple[str, ...] = (),
         detail: str | None = None,
+        message: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(code if detail is None else f"{code}: {detail}")
@@ -39,6 +41,7 @@ class ModelArtsError(Exception):
         self.http_status = http_status
         self.params = params
         self.detail = detail
+        self.message = message
         self.headers = headers or {}
 
 
@@ -78,7 +81,7 @@ class ErrorCatalog:
     def render(self, error: ModelArtsError) -> tuple[int, dict[str, str]]:
         """HTTP status and body for an error."""
         entry = self.lookup(error.code, error.status)
-        message = _fill(entry.message, error.params)
+        message = error.message if error.message is not None else _fill(entry.message, error.params)
         if error.detail:
             message = f"{message.rstrip()} {error.detail}" if message else error.detail
         return error.http_status or entry.status, {"error_code": error.code, "error_msg": message}

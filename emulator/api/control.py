@@ -14,12 +14,6 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready"})
 
 
-async def reset(request: web.Request) -> web.Response:
-    """POST /_emulator/reset: back to the seeded start (tasks, datasets, OBS)."""
-    request.app[keys.EMULATOR].reset()
-    return web.json_response({"reset": True})
-
-
 def _clock_body(request: web.Request) -> dict:
     clock = request.app[keys.EMULATOR].clock
     return {"mode": "manual" if clock.manual else "system", "now_ms": clock.now_ms()}

@@ -49,6 +49,7 @@ async def read_json(request: web.Request) -> object:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ModelArtsError(BODY_TOO_LARGE, status=413)
     raw = await request.read()  # aiohttp stops reading past client_max_size (413)
+    request[keys.RAW_BODY] = raw
     if not raw.strip():
         raise ModelArtsError(EMPTY_REQUEST)
     try:
@@ -69,6 +70,7 @@ def operation_of(request: web.Request) -> Operation:
 def _refuse(request: web.Request, violations: list) -> None:
     detail = "; ".join(str(v) for v in violations)
     log.warning("%s %s refused: %s", request.method, request.path, detail)
+    request[keys.VALIDATION] = detail
     raise ModelArtsError(INVALID_REQUEST, detail=detail)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from emulator.api import control, datasets, samples, tasks
+from emulator.api import admin, control, datasets, samples, tasks
 from emulator.contract import Contract
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -40,9 +40,19 @@ DOCUMENTED: dict[str, Handler] = {
 
 CONTROL: list[tuple[str, str, Handler]] = [
     ("GET", "/_emulator/health", control.health),
-    ("POST", "/_emulator/reset", control.reset),
+    ("POST", "/_emulator/reset", admin.reset),
     ("GET", "/_emulator/clock", control.get_clock),
     ("POST", "/_emulator/clock/advance", control.advance_clock),
+    ("GET", "/_emulator/scenarios", admin.list_scenarios),
+    ("POST", "/_emulator/scenarios", admin.load_scenario),
+    ("GET", "/_emulator/scenarios/{name}", admin.get_scenario),
+    ("PUT", "/_emulator/scenarios/{name}", admin.replace_scenario),
+    ("DELETE", "/_emulator/scenarios/{name}", admin.delete_scenario),
+    ("POST", "/_emulator/scenarios/{name}/activate", admin.activate_scenario),
+    ("POST", "/_emulator/scenarios/{name}/deactivate", admin.deactivate_scenario),
+    ("GET", "/_emulator/journal", admin.read_journal),
+    ("DELETE", "/_emulator/journal", admin.clear_journal),
+    ("POST", "/_emulator/verify", admin.verify),
 ]
 
 

@@ -12,7 +12,9 @@ async def start_task(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets/{dataset_id}/tasks"""
     body = await request_body(request)
     project_id, dataset_id = request.match_info["project_id"], request.match_info["dataset_id"]
-    task = request.app[keys.EMULATOR].tasks.start(project_id, dataset_id, body)
+    task = request.app[keys.EMULATOR].tasks.start(
+        project_id, dataset_id, body, timeline=request.get(keys.TIMELINE)
+    )
     return web.json_response({"task_id": task.task_id})
 
 

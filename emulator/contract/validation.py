@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
 _JSON_TYPES = {
@@ -137,6 +137,9 @@ def _describe(error: ValidationError) -> Iterator[Violation]:
         known = set(error.schema.get("properties", {}))
         for name in sorted(set(instance) - known):
             yield Violation(json_path([*path, name]), "unknown field")
+        return
+    if keyword in ("oneOf", "anyOf") and error.context:
+        yield from _describe(best_match(error.context))
         return
     if keyword == "required" and isinstance(instance, dict):
         for name in error.validator_value:

@@ -76,8 +76,13 @@ class Emulator:
         self.models.update({model.model_id: model for model in self.seed.models})
         for project_id, name in self.seed.projects.items():
             self.datasets.projects[project_id] = Project(project_id=project_id, name=name)
+        self._seed_datasets(None)
+
+    def _seed_datasets(self, only_project: str | None) -> None:
         now = self.clock.now_ms()
         for entry in self.seed.datasets:
+            if only_project is not None and entry.project_id != only_project:
+                continue
             for path in (entry.data_path, entry.work_path):
                 self.store.create_bucket(parse_obs_path(path, "seed path").bucket)
             dataset = Dataset(
@@ -101,6 +106,15 @@ class Emulator:
             self.datasets.project(entry.project_id).datasets[dataset.dataset_id] = dataset
             for source, labels in entry.samples:
                 self.datasets.register_seeded(dataset, source, labels)
+
+    def reset_project(self, project_id: str) -> None:
+        """One project's datasets and tasks back to the seed; OBS and other projects stay."""
+        project = self.datasets.projects.get(project_id)
+        if project is not None:
+            for dataset_id in list(project.datasets):
+                self.tasks.forget_dataset(dataset_id)
+            project.datasets.clear()
+        self._seed_datasets(project_id)
 
     def reset(self) -> None:
         """Forget everything that happened since start: tasks, datasets, OBS contents."""

@@ -16,8 +16,8 @@ from botocore.awsrequest import AWSPreparedRequest
 from botocore.compat import HTTPHeaders
 from moto.core.exceptions import HTTPException
 from moto.core.request import normalize_request
-from moto.s3.exceptions import MissingBucket, MissingKey
-from moto.s3.models import FakeKey, s3_backends
+from moto.s3.exceptions import BucketAlreadyExists, MissingBucket, MissingKey
+from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 
 _PARTITION = "aws"
@@ -33,6 +33,33 @@ class StoredObject:
     last_modified_ms: int
 
 
+class _InstanceBackend(S3Backend):
+    """moto's S3 backend with a bucket namespace of its own.
+
+    moto keeps one bucket namespace for all accounts in the process (as AWS does), so two
+    emulators in one process (two tests, or a test suite that also uses moto) would refuse
+    each other's bucket names and see each other's buckets. Each emulator is its own OBS.
+    """
+
+    def create_bucket(
+        self, bucket_name: str, region_name: str, bucket_namespace: str | None = None
+    ) -> FakeBucket:
+        if bucket_name in self.buckets:
+            raise BucketAlreadyExists(bucket=bucket_name)
+        claimed = s3_backends.bucket_accounts.pop(bucket_name, None)
+        try:
+            return super().create_bucket(bucket_name, region_name, bucket_namespace)
+        finally:
+            if claimed is not None and claimed[1] != self.account_id:
+                s3_backends.bucket_accounts[bucket_name] = claimed
+
+    def get_bucket(self, bucket_name: str) -> FakeBucket:
+        bucket = self.buckets.get(bucket_name) or self.table_buckets.get(bucket_name)
+        if bucket is None:
+            raise MissingBucket(bucket=bucket_name)
+        return bucket
+
+
 def _next_account_id() -> str:
     with _account_lock:
         return f"{next(_account_numbers):012d}"
@@ -45,6 +72,7 @@ class ObjectStore:
         self.account_id = _next_account_id()
         self.region = region
         self._backend = s3_backends[self.account_id][_PARTITION]
+        self._backend.__class__ = _InstanceBackend  # same state, own bucket namespace
         account_id = self.account_id
 
         class _AccountResponse(S3Response):
@@ -135,7 +163,8 @@ class ObjectStore:
             for stored in bucket.keys.values():
                 if isinstance(stored, FakeKey):
                     stored.dispose()
-            s3_backends.bucket_accounts.pop(name, None)
+            if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
+                del s3_backends.bucket_accounts[name]
 
     def close(self) -> None:
         self.clear()

@@ -1,0 +1,60 @@
+"""One log line and one journal entry per request, written after the answer is known."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from emulator.api import keys
+from emulator.journal import mask_body, mask_headers
+
+log = logging.getLogger("emulator.access")
+near_miss_log = logging.getLogger("emulator.scenarios")
+
+
+@web.middleware
+async def observe(request: web.Request, handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    response = await handler(request)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    error_code = request.get(keys.ERROR_CODE)
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "%s %s %d %s %.1fms",
+            request.method,
+            request.path,
+            response.status,
+            error_code or "-",
+            elapsed_ms,
+        )
+    journal = request.app[keys.JOURNAL]
+    if journal.enabled and not request.path.startswith("/_emulator/"):
+        journal.record(_entry(request, response.status, error_code, elapsed_ms))
+    return response
+
+
+def _entry(request: web.Request, status: int, error_code: str | None, elapsed_ms: float) -> dict:
+    decision = request.get(keys.DECISION)
+    entry = {
+        "time_ms": int(time.time() * 1000),
+        "method": request.method,
+        "path": request.path,
+        "query": dict(request.query),
+        "headers": mask_headers(request.headers.items()),
+        "body": mask_body(request.get(keys.RAW_BODY)),
+        "status": status,
+        "error_code": error_code,
+        "duration_ms": round(elapsed_ms, 2),
+        "validation": request.get(keys.VALIDATION, "passed"),
+        "scenario": None,
+        "rule": None,
+        "near_misses": [],
+        "fault": None,
+    }
+    if decision is not None:
+        entry["scenario"], entry["rule"] = decision.scenario, decision.rule
+        entry["near_misses"] = [str(miss) for miss in decision.near_misses]
+        entry["fault"] = decision.response.fault if decision.response else None
+    return entry

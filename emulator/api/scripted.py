@@ -1,0 +1,141 @@
+"""Answer requests as the selected scenarios script them: respond, fail, fault or delay.
+
+Scenarios apply when they are active, or when the request names them in
+``X-Emulator-Scenario`` (then only those apply, so parallel tests do not meet each
+other's scripts). With none selected this middleware costs one header lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from emulator.api import keys
+from emulator.errors import ModelArtsError
+from emulator.scenarios.engine import Decision
+from emulator.scenarios.matcher import RequestView
+from emulator.scenarios.model import Response
+from emulator.scenarios.templates import TemplateContext, render
+
+SCENARIO_HEADER = "X-Emulator-Scenario"
+NEAR_MISS_HEADER = "X-Emulator-Near-Miss"
+MATCHED_HEADER = "X-Emulator-Rule"
+log = logging.getLogger("emulator.scenarios")
+
+
+@web.middleware
+async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
+    if request.path.startswith("/_emulator/"):
+        return await handler(request)
+    book = request.app[keys.SCENARIOS]
+    header = request.headers.get(SCENARIO_HEADER)
+    if header is None and not book.active:
+        return await handler(request)
+    names, named = book.selection(header)
+    view = await _view(request, book.needs_body(names))
+    decision = book.decide(view, names, explain=named)
+    request[keys.DECISION] = decision
+    if decision.response is None:
+        if not decision.near_misses:
+            return await handler(request)
+        return await _with_near_misses(request, handler, decision)
+    if decision.delay_ms:
+        await asyncio.sleep(decision.delay_ms / 1000)
+    return await _answer(request, handler, decision, view)
+
+
+async def _view(request: web.Request, with_body: bool) -> RequestView:
+    view = RequestView(
+        method=request.method,
+        path=request.path,
+        query={name: request.query.getone(name) for name in request.query},
+        headers={name.lower(): value for name, value in request.headers.items()},
+    )
+    if with_body and request.can_read_body:
+        raw = await request.read()
+        request[keys.RAW_BODY] = raw
+        view.take_body(raw)
+    return view
+
+
+async def _with_near_misses(request: web.Request, handler, decision: Decision):
+    """Let the emulator answer, and say which rules came closest and why they missed."""
+    log.info(
+        "%s %s matched no rule; closest %s",
+        request.method,
+        request.path,
+        " | ".join(str(miss) for miss in decision.near_misses),
+    )
+    header = _header_safe(str(decision.near_misses[0]))
+    try:
+        response = await handler(request)
+    except ModelArtsError as error:
+        error.headers[NEAR_MISS_HEADER] = header
+        raise
+    if not response.prepared:
+        response.headers[NEAR_MISS_HEADER] = header
+    return response
+
+
+def _header_safe(text: str) -> str:
+    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)[:1000]
+
+
+async def _answer(
+    request: web.Request, handler, decision: Decision, view: RequestView
+) -> web.StreamResponse:
+    scripted = decision.response
+    context = TemplateContext(
+        path=decision.path_params,
+        query=view.query,
+        headers=view.headers,
+        body=view.body,
+        now_ms=request.app[keys.EMULATOR].clock.now_ms,
+    )
+    headers = {
+        name: _header_safe(str(value)) for name, value in render(scripted.headers, context).items()
+    }
+    headers[MATCHED_HEADER] = _header_safe(f"{decision.scenario}/{decision.rule}")
+    if scripted.fault is not None:
+        return await _fault(request, scripted)
+    if scripted.passthrough:
+        if scripted.timeline is not None:
+            request[keys.TIMELINE] = scripted.timeline
+        response = await handler(request)
+        if not response.prepared:
+            response.headers.update(headers)
+        return response
+    if scripted.error is not None:
+        raise ModelArtsError(
+            scripted.error, status=scripted.status, message=scripted.error_msg, headers=headers
+        )
+    status = scripted.status or 200
+    if not scripted.has_body:
+        return web.Response(status=status, headers=headers)
+    body = render(scripted.body, context)
+    if isinstance(body, str):
+        return web.Response(status=status, text=body, headers=headers)
+    return web.json_response(body, status=status, headers=headers)
+
+
+async def _fault(request: web.Request, scripted: Response) -> web.StreamResponse:
+    """Break the connection the way the fault names; the client sees a network error."""
+    fault = scripted.fault
+    status = scripted.status or 200
+    if fault == "malformed_body":
+        return web.Response(status=status, text='{"task_id": "', content_type="application/json")
+    transport = request.transport
+    if fault == "connection_reset":
+        if transport is not None:
+            transport.abort()
+        return web.Response(status=status)  # never reaches the client
+    response = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
+    response.content_length = 64
+    await response.prepare(request)
+    if fault == "truncated_body":
+        await response.write(b'{"task_id": "')
+    if transport is not None:
+        transport.abort()
+    return response

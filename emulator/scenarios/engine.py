@@ -1,0 +1,184 @@
+"""The scenario book: which scenarios exist and are active, their states, counters and dice.
+
+``decide`` picks the first rule (in load order, then rule order) of the selected scenarios
+that matches a request and is allowed to fire, and advances its counters, sequence and
+state. When nothing fires it says which rules came closest and why.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from emulator.errors import ModelArtsError
+from emulator.scenarios.matcher import RequestView, failures, path_params
+from emulator.scenarios.model import Response, Rule, Scenario
+
+INITIAL_STATE = "Started"
+UNKNOWN_SCENARIO = "ModelArts.4200"
+NEAR_MISSES_SHOWN = 3
+
+
+@dataclass
+class NearMiss:
+    scenario: str
+    rule: str
+    failed: list[str]
+
+    def __str__(self) -> str:
+        return f"{self.scenario}/{self.rule}: {'; '.join(self.failed)}"
+
+
+@dataclass
+class Decision:
+    """The rule that fired and the response it gives, or the near misses."""
+
+    scenario: str | None = None
+    rule: str | None = None
+    response: Response | None = None
+    path_params: dict[str, str] = field(default_factory=dict)
+    near_misses: list[NearMiss] = field(default_factory=list)
+    delay_ms: int = 0
+
+
+@dataclass
+class _Progress:
+    state: str = INITIAL_STATE
+    fired: dict[int, int] = field(default_factory=dict)  # rule index -> times fired
+    dice: random.Random = field(default_factory=random.Random)
+
+
+class ScenarioConflict(ValueError):
+    """A scenario of that name is already loaded."""
+
+
+class ScenarioBook:
+    def __init__(self) -> None:
+        self.scenarios: dict[str, Scenario] = {}
+        self.active: list[str] = []
+        self._progress: dict[str, _Progress] = {}
+
+    # --- the collection ---------------------------------------------------------------
+
+    def add(self, scenario: Scenario, *, replace: bool = False) -> None:
+        if scenario.name in self.scenarios and not replace:
+            raise ScenarioConflict(f"a scenario named {scenario.name!r} is already loaded")
+        was_active = scenario.name in self.active
+        self.scenarios[scenario.name] = scenario
+        self._progress[scenario.name] = self._fresh(scenario)
+        if scenario.active or was_active:
+            self.activate(scenario.name)
+
+    def remove(self, name: str) -> None:
+        self.get(name)
+        del self.scenarios[name]
+        del self._progress[name]
+        self.deactivate(name)
+
+    def get(self, name: str) -> Scenario:
+        if name not in self.scenarios:
+            raise ModelArtsError(
+                UNKNOWN_SCENARIO,
+                http_status=404,
+                detail=f"No scenario named {name!r}. Known: {self.known_names()}.",
+            )
+        return self.scenarios[name]
+
+    def known_names(self) -> str:
+        return ", ".join(self.scenarios) or "(none loaded)"
+
+    def activate(self, name: str) -> None:
+        self.get(name)
+        if name not in self.active:
+            self.active.append(name)
+
+    def deactivate(self, name: str) -> None:
+        if name in self.active:
+            self.active.remove(name)
+
+    def reset(self, name: str | None = None) -> None:
+        """Counters, sequences, states and dice back to the start (one scenario or all)."""
+        for scenario_name in [name] if name else list(self.scenarios):
+            self._progress[scenario_name] = self._fresh(self.get(scenario_name))
+
+    def state_of(self, name: str) -> str:
+        return self._progress[name].state
+
+    def fired(self, name: str) -> dict[str, int]:
+        scenario = self.scenarios[name]
+        counts = self._progress[name].fired
+        return {rule.name: counts.get(index, 0) for index, rule in enumerate(scenario.rules)}
+
+    @staticmethod
+    def _fresh(scenario: Scenario) -> _Progress:
+        return _Progress(dice=random.Random(scenario.seed))
+
+    # --- per request ------------------------------------------------------------------
+
+    def selection(self, header: str | None) -> tuple[list[str], bool]:
+        """Scenario names that apply, and whether the request named them itself."""
+        if header is None:
+            return self.active, False
+        names = [name.strip() for name in header.split(",") if name.strip()]
+        unknown = [name for name in names if name not in self.scenarios]
+        if unknown:
+            raise ModelArtsError(
+                UNKNOWN_SCENARIO,
+                detail=f"X-Emulator-Scenario names unknown scenario(s) {', '.join(unknown)}; "
+                f"known: {self.known_names()}.",
+            )
+        return names, True
+
+    def needs_body(self, names: list[str]) -> bool:
+        return any(rule.match.needs_body for name in names for rule in self.scenarios[name].rules)
+
+    def decide(self, request: RequestView, names: list[str], *, explain: bool) -> Decision:
+        misses: list[NearMiss] = []
+        for name in names:
+            scenario = self.scenarios[name]
+            progress = self._progress[name]
+            for index, rule in enumerate(scenario.rules):
+                failed = self._blocked(rule, index, progress) + failures(rule.match, request)
+                if failed:
+                    if explain:
+                        misses.append(NearMiss(name, rule.name, failed))
+                    continue
+                if rule.probability is not None and progress.dice.random() >= rule.probability:
+                    if explain:
+                        misses.append(
+                            NearMiss(name, rule.name, [f"probability {rule.probability} not drawn"])
+                        )
+                    continue
+                return self._fire(scenario, progress, index, rule, request)
+        misses.sort(key=lambda miss: len(miss.failed))
+        return Decision(near_misses=misses[:NEAR_MISSES_SHOWN])
+
+    @staticmethod
+    def _blocked(rule: Rule, index: int, progress: _Progress) -> list[str]:
+        blocked = []
+        if rule.state is not None and progress.state != rule.state:
+            blocked.append(f"scenario state is {progress.state!r}, rule needs {rule.state!r}")
+        if rule.times is not None and progress.fired.get(index, 0) >= rule.times:
+            blocked.append(f"used up after {rule.times} match(es)")
+        return blocked
+
+    @staticmethod
+    def _fire(
+        scenario: Scenario, progress: _Progress, index: int, rule: Rule, request: RequestView
+    ) -> Decision:
+        count = progress.fired.get(index, 0)
+        progress.fired[index] = count + 1
+        response = rule.responses[min(count, len(rule.responses) - 1)]
+        if rule.then_state is not None:
+            progress.state = rule.then_state
+        delay = 0
+        if response.delay_ms is not None:
+            low, high = response.delay_ms
+            delay = low if low == high else progress.dice.randint(low, high)
+        return Decision(
+            scenario=scenario.name,
+            rule=rule.name,
+            response=response,
+            path_params=path_params(rule.match, request) or {},
+            delay_ms=delay,
+        )

@@ -1,0 +1,98 @@
+"""Does a request meet a rule's conditions? And if not, which conditions failed.
+
+Returning the failed conditions (not just a boolean) is what makes near misses possible:
+the rule with the fewest failures is the one a user most likely meant.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from emulator.scenarios.model import Match
+
+
+@dataclass
+class RequestView:
+    """What matching needs of a request, independent of the HTTP library."""
+
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
+    body: object = None
+    body_is_json: bool = False
+
+    def take_body(self, raw: bytes | str) -> None:
+        """Parse ``raw`` as the JSON body; a body that is not JSON matches no body condition."""
+        try:
+            self.body, self.body_is_json = json.loads(raw), True
+        except ValueError:
+            self.body, self.body_is_json = None, False
+
+
+def path_params(match: Match, request: RequestView) -> dict[str, str] | None:
+    if match.path_regex is None:
+        return {}
+    found = match.path_regex.match(request.path)
+    return found.groupdict() if found else None
+
+
+def failures(match: Match, request: RequestView) -> list[str]:
+    """Every condition of ``match`` the request does not meet (empty when it matches)."""
+    failed: list[str] = []
+    if match.methods and request.method not in match.methods:
+        failed.append(f"method is {request.method}, rule wants {'/'.join(match.methods)}")
+    params = path_params(match, request)
+    if params is None:
+        failed.append(f"path {request.path} does not fit {match.path_template}")
+        params = {}
+    for name, condition in match.path_params.items():
+        if not condition.check(params.get(name)):
+            failed.append(
+                f"path parameter {name} is {params.get(name)!r}, rule wants {condition.describe()}"
+            )
+    for name, condition in match.query.items():
+        if not condition.check(request.query.get(name)):
+            failed.append(
+                f"query {name} is {request.query.get(name)!r}, rule wants {condition.describe()}"
+            )
+    for name, condition in match.headers.items():
+        value = request.headers.get(name)
+        if not condition.check(value):
+            shown = "absent" if value is None else "present" if condition.present else repr(value)
+            failed.append(f"header {name} is {shown}, rule wants {condition.describe()}")
+    if match.needs_body:
+        failed.extend(_body_failures(match, request))
+    return failed
+
+
+def _body_failures(match: Match, request: RequestView) -> list[str]:
+    if not request.body_is_json:
+        return ["body is not JSON"]
+    failed = []
+    if match.has_body_subset and not is_subset(match.body_subset, request.body):
+        failed.append("body does not contain the rule's subset")
+    if match.body_schema is not None:
+        error = next(iter(match.body_schema.iter_errors(request.body)), None)
+        if error is not None:
+            failed.append(f"body does not fit the rule's schema ({error.message})")
+    for expression in match.body_expressions:
+        if not expression.holds(request.body):
+            failed.append(f"body: {expression.text} is false")
+    return failed
+
+
+def is_subset(expected: object, actual: object) -> bool:
+    """``expected`` is contained in ``actual``: objects by key, arrays element-wise in any order."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and is_subset(value, actual[key]) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return isinstance(actual, list) and all(
+            any(is_subset(item, candidate) for candidate in actual) for item in expected
+        )
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    return expected == actual

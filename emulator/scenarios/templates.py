@@ -1,0 +1,111 @@
+"""``{{ ... }}`` placeholders in scripted bodies and headers.
+
+Available: ``path.<name>``, ``query.<name>``, ``headers.<name>``, ``body.<path>`` (dotted,
+with ``[n]``), ``id`` (a fresh 19-character id), ``uuid``, ``now_ms``. A string that is a
+single placeholder takes the value's JSON type (``"{{ body.config.n_clusters }}"`` gives
+the number); inside longer text the value is written as text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from emulator.domain.ids import new_resource_id
+from emulator.scenarios.expressions import MISSING, ExpressionError, lookup, parse_path
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+_WHOLE = re.compile(r"^\{\{\s*([^{}]+?)\s*\}\}$")
+_SOURCES = ("path", "query", "headers", "body")
+_FUNCTIONS = ("id", "uuid", "now_ms")
+
+
+class TemplateError(ValueError):
+    """A placeholder names nothing the emulator can fill."""
+
+
+@dataclass
+class TemplateContext:
+    path: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: object = None
+    now_ms: Callable[[], int] = lambda: 0
+
+    def value(self, expression: str) -> object:
+        if expression == "id":
+            return new_resource_id()
+        if expression == "uuid":
+            return str(uuid.uuid4())
+        if expression == "now_ms":
+            return self.now_ms()
+        source, _, rest = expression.partition(".")
+        if source == "body":
+            found = lookup(self.body, parse_path(rest))
+            return None if found is MISSING else found
+        table = {
+            "path": self.path,
+            "query": self.query,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+        }[source]
+        return table.get(rest.lower() if source == "headers" else rest)
+
+
+def _check_expression(expression: str) -> None:
+    if expression in _FUNCTIONS:
+        return
+    source, dot, rest = expression.partition(".")
+    if source not in _SOURCES or not dot or not rest:
+        raise TemplateError(
+            f"unknown placeholder {{{{ {expression} }}}}: use path.<name>, query.<name>, "
+            "headers.<name>, body.<path>, id, uuid or now_ms"
+        )
+    if source == "body":
+        try:
+            parse_path(rest)
+        except ExpressionError as error:
+            raise TemplateError(str(error)) from None
+
+
+def check_templates(value: object) -> None:
+    """Raise ``TemplateError`` for any placeholder that names nothing fillable."""
+    if isinstance(value, str):
+        for found in _PLACEHOLDER.finditer(value):
+            _check_expression(found.group(1))
+    elif isinstance(value, dict):
+        for item in value.values():
+            check_templates(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_templates(item)
+
+
+def render(value: object, context: TemplateContext) -> object:
+    """``value`` with every placeholder filled from ``context``."""
+    if isinstance(value, str):
+        whole = _WHOLE.match(value)
+        if whole:
+            return _plain(context.value(whole.group(1)))
+        return _PLACEHOLDER.sub(lambda m: _as_text(context.value(m.group(1))), value)
+    if isinstance(value, dict):
+        return {key: render(item, context) for key, item in value.items()}
+    if isinstance(value, list):
+        return [render(item, context) for item in value]
+    return value
+
+
+def _plain(value: object) -> object:
+    return value if _is_json(value) else None
+
+
+def _is_json(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | list | dict)
+
+
+def _as_text(value: object) -> str:
+    if value is None or not _is_json(value):
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
