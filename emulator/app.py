@@ -13,6 +13,7 @@ import contextlib
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.authentication import authenticate
 from emulator.api.errors import render_errors
 from emulator.api.observe import observe
 from emulator.api.payloads import MAX_BODY_BYTES
@@ -38,7 +39,7 @@ def create_app(config: Config) -> web.Application:
     """A ready application; raises ``ContractError``, ``SeedError`` or ``ScenarioError``."""
     config = config.with_defaults_resolved()
     contract = load_contract(config.schemas_dir)
-    seed = load_seed(config.seed, contract.schema(SEED_SCHEMA))
+    seed, identities = load_seed(config.seed, contract.schema(SEED_SCHEMA))
     loader = ScenarioLoader(contract)
     book = ScenarioBook()
     for scenario in loader.load_paths(config.scenarios):
@@ -50,7 +51,7 @@ def create_app(config: Config) -> web.Application:
         max_running_per_dataset=config.max_running_tasks,
     )
     app = web.Application(
-        middlewares=[observe, render_errors, apply_scenarios],
+        middlewares=[observe, render_errors, authenticate, apply_scenarios],
         client_max_size=MAX_BODY_BYTES,
     )
     app[keys.CONFIG] = config
@@ -60,6 +61,8 @@ def create_app(config: Config) -> web.Application:
     app[keys.SCENARIOS] = book
     app[keys.SCENARIO_LOADER] = loader
     app[keys.JOURNAL] = Journal(config.journal_size)
+    app[keys.IDENTITIES] = identities
+    app[keys.ENDPOINTS] = keys.Endpoints()
     add_routes(app, contract)
     app.cleanup_ctx.append(_advance_tasks_in_background)
 

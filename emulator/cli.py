@@ -67,7 +67,10 @@ async def serve(app: web.Application, config: Config) -> None:
             for address in runner.addresses:
                 host, bound_port = address[0], address[1]
                 shown = f"[{host}]" if ":" in host else host
-                print(f"modelarts-emulator: {label} http://{shown}:{bound_port}", flush=True)
+                url = f"http://{shown}:{bound_port}"
+                if served is not app and app[keys.ENDPOINTS].obs_url is None:
+                    app[keys.ENDPOINTS].obs_url = url
+                print(f"modelarts-emulator: {label} {url}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -17,6 +17,7 @@ from pathlib import Path
 ENV_PREFIX = "MODELARTS_EMULATOR_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 CLOCK_MODES = ("system", "manual")
+AUTH_MODES = ("off", "permissive", "strict")
 BUNDLED_SEED = Path(__file__).resolve().parent / "data" / "default-seed.yaml"
 
 
@@ -44,11 +45,14 @@ def _parse_port(text: str) -> int:
     return port
 
 
-def _parse_clock(text: str) -> str:
-    mode = text.strip().lower()
-    if mode not in CLOCK_MODES:
-        raise ValueError(f"expected one of {', '.join(CLOCK_MODES)}, got {text!r}")
-    return mode
+def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _parse_seconds(text: str) -> float:
@@ -72,13 +76,6 @@ def _parse_count(text: str) -> int:
     return number
 
 
-def _parse_log_level(text: str) -> str:
-    level = text.strip().lower()
-    if level not in LOG_LEVELS:
-        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {text!r}")
-    return level
-
-
 @dataclass(frozen=True)
 class Config:
     host: str = "127.0.0.1"
@@ -87,6 +84,7 @@ class Config:
     seed: Path | None = None
     scenarios: tuple[Path, ...] = ()
     strict: bool = False
+    auth: str = "permissive"
     clock: str = "system"
     task_duration: float = 3.0
     max_running_tasks: int = 5
@@ -134,10 +132,13 @@ SETTINGS: tuple[Setting, ...] = (
         is_switch=True,
     ),
     Setting(
+        "auth", "--auth", "off, permissive or strict token and AK/SK checks", _one_of(AUTH_MODES)
+    ),
+    Setting(
         "clock",
         "--clock",
         "system, or manual (moved by POST /_emulator/clock/advance)",
-        _parse_clock,
+        _one_of(CLOCK_MODES),
     ),
     Setting(
         "task_duration",
@@ -152,7 +153,7 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_positive,
     ),
     Setting("journal_size", "--journal-size", "requests the journal keeps (0: none)", _parse_count),
-    Setting("log_level", "--log-level", f"one of {', '.join(LOG_LEVELS)}", _parse_log_level),
+    Setting("log_level", "--log-level", f"one of {', '.join(LOG_LEVELS)}", _one_of(LOG_LEVELS)),
     Setting("schemas_dir", "--schemas-dir", "contract folder (generated JSON Schemas)", Path),
 )
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from pathlib import Path
 
 import yaml
 
+from emulator.auth.identity import Credential, Domain, Identities, ProjectRef, User
+from emulator.config import BUNDLED_SEED
 from emulator.contract import PayloadValidator
 from emulator.domain.model import Model
 from emulator.domain.service import Seed, SeedDataset, SeedObject
@@ -25,7 +28,11 @@ class SeedError(ValueError):
     """The seed file cannot be used; the message names the file and what is wrong."""
 
 
-def load_seed(path: Path, schema: dict) -> Seed:
+DEFAULT_REGION = "eu-de"
+IDENTITY_SECTIONS = ("domains", "users", "credentials")
+
+
+def _read(path: Path, schema: dict) -> dict:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -35,10 +42,46 @@ def load_seed(path: Path, schema: dict) -> Seed:
     violations = PayloadValidator(schema).validate(document, strict=True)
     if violations:
         raise SeedError(f"{path}: " + "; ".join(str(v) for v in violations))
+    return document
+
+
+def load_seed(path: Path, schema: dict) -> tuple[Seed, Identities]:
+    """The seeded state and identities; a seed without identities gets the bundled ones."""
+    document = _read(path, schema)
+    if not any(document.get(section) for section in IDENTITY_SECTIONS):
+        bundled = _read(BUNDLED_SEED, schema)
+        document = {**document, **{s: bundled.get(s, []) for s in IDENTITY_SECTIONS}}
     try:
-        return _build(document, path.parent)
+        return _build(document, path.parent), _identities(document)
     except (OSError, ValueError, ModelArtsError) as error:
         raise SeedError(f"{path}: {error}") from None
+
+
+def _identities(document: dict) -> Identities:
+    identities = Identities(region=document.get("region", DEFAULT_REGION))
+    for entry in document.get("domains", []):
+        identities.domains[entry["id"]] = Domain(entry["id"], entry["name"])
+    by_name = {domain.name: domain for domain in identities.domains.values()}
+    for entry in document.get("users", []):
+        domain = by_name.get(entry["domain"])
+        if domain is None:
+            raise ValueError(f"user {entry['name']!r}: no domain named {entry['domain']!r}")
+        user_id = entry.get("id") or hashlib.md5(entry["name"].encode()).hexdigest()
+        identities.users[user_id] = User(user_id, entry["name"], entry["password"], domain)
+    users = {user.name: user for user in identities.users.values()}
+    for entry in document.get("credentials", []):
+        user = users.get(entry["user"])
+        if user is None:
+            raise ValueError(f"credential {entry['access_key']}: no user named {entry['user']!r}")
+        identities.add_credential(
+            Credential(entry["access_key"], entry["secret_key"], user, entry.get("security_token"))
+        )
+    first_domain = next(iter(identities.domains.values()), Domain("default", "default"))
+    for entry in document.get("projects", []):
+        domain = by_name.get(entry.get("domain", ""), first_domain)
+        identities.projects[entry["id"]] = ProjectRef(entry["id"], entry["name"], domain)
+    identities.seal()
+    return identities
 
 
 def _build(document: dict, folder: Path) -> Seed:

@@ -15,6 +15,8 @@ REFERENCE = REPO.parent / "shared" / "reference"
 DEMO_PROJECT = "05f2c3e4a1b04b0c9d8e7f6a5b4c3d21"
 DEMO_DATASET = "DemoImageDataset001"
 TASKS_URL = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}/tasks"
+# Any token passes the default (permissive) authentication; tests send one like a client.
+ANY_TOKEN = "test-token"
 
 
 def load_example(name: str) -> dict:
@@ -23,10 +25,11 @@ def load_example(name: str) -> dict:
 
 @pytest.fixture
 def make_client(aiohttp_client):
-    """Start an emulator with the given config fields and return a client for it."""
+    """Start an emulator with the given config fields; its client sends ``token`` if any."""
 
-    async def start(**config_fields):
-        return await aiohttp_client(create_app(Config(**config_fields)))
+    async def start(token: str | None = ANY_TOKEN, **config_fields):
+        headers = {"X-Auth-Token": token} if token else {}
+        return await aiohttp_client(create_app(Config(**config_fields)), headers=headers)
 
     return start
 

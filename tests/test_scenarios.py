@@ -49,7 +49,8 @@ async def test_library_scenario_answers_its_error(library, name, method, path, e
     assert await _error(response) == expected
 
 
-async def test_missing_token_scenario_refuses_only_requests_without_credentials(library):
+async def test_missing_token_scenario_refuses_only_requests_without_credentials(make_client):
+    library = await make_client(token=None, auth="off", scenarios=(LIBRARY,))
     without = await library.get(DATASET_URL, headers={"X-Emulator-Scenario": "missing-token"})
     with_token = await library.get(DATASET_URL, headers=scenario("missing-token"))
 

@@ -45,11 +45,11 @@ projects:
 
 
 @pytest.fixture
-async def seeded(tmp_path, aiohttp_client):
+async def seeded(tmp_path, make_client):
     (tmp_path / "three.bin").write_bytes(b"three")
     seed = tmp_path / "seed.yaml"
     seed.write_text(SEED)
-    return await aiohttp_client(create_app(Config(seed=seed)))
+    return await make_client(seed=seed)
 
 
 async def test_seeded_objects_are_in_obs(seeded):

@@ -114,6 +114,7 @@ async def reset(request: web.Request) -> web.Response:
         emulator.reset()
         book.reset()
         request.app[keys.JOURNAL].clear()
+        request.app[keys.IDENTITIES].reset()
     return web.json_response({"reset": target or "everything"})
 
 

@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.iam import IamError
 from emulator.errors import ModelArtsError
 
 log = logging.getLogger("emulator")
@@ -47,6 +48,8 @@ async def render_errors(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     except ModelArtsError as error:
         return error_response(request, error)
+    except IamError as error:  # IAM is another service, with Keystone's error format
+        return error.response()
     except web.HTTPException as exception:
         if exception.status < 400:
             raise

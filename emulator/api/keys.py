@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
+from emulator.auth.identity import Identities
 from emulator.config import Config
 from emulator.contract import Contract
 from emulator.domain.service import Emulator
@@ -19,6 +22,17 @@ OBS_APP = web.AppKey("obs_app", web.Application)
 SCENARIOS = web.AppKey("scenarios", ScenarioBook)
 SCENARIO_LOADER = web.AppKey("scenario_loader", ScenarioLoader)
 JOURNAL = web.AppKey("journal", Journal)
+IDENTITIES = web.AppKey("identities", Identities)
+
+
+@dataclass
+class Endpoints:
+    """Where clients reach the listeners, for IAM catalogs; set by whoever binds them."""
+
+    obs_url: str | None = None
+
+
+ENDPOINTS = web.AppKey("endpoints", Endpoints)
 
 # Per-request notes, read by the access log and the journal.
 ERROR_CODE = web.RequestKey("error_code", str)

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from emulator.api import admin, control, datasets, samples, tasks
+from emulator.api import admin, control, datasets, iam, samples, tasks
 from emulator.contract import Contract
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,6 +38,12 @@ DOCUMENTED: dict[str, Handler] = {
     "DescribeAutoAnnotationSample": samples.describe_auto_annotation_sample,
 }
 
+IAM: list[tuple[str, str, Handler]] = [
+    ("POST", "/v3/auth/tokens", iam.issue_token),
+    ("GET", "/v3/auth/tokens", iam.validate_token),
+    ("GET", "/v3/projects", iam.list_projects),
+]
+
 CONTROL: list[tuple[str, str, Handler]] = [
     ("GET", "/_emulator/health", control.health),
     ("POST", "/_emulator/reset", admin.reset),
@@ -53,6 +59,9 @@ CONTROL: list[tuple[str, str, Handler]] = [
     ("GET", "/_emulator/journal", admin.read_journal),
     ("DELETE", "/_emulator/journal", admin.clear_journal),
     ("POST", "/_emulator/verify", admin.verify),
+    ("POST", "/_emulator/iam/tokens", iam.mint_token),
+    ("POST", "/_emulator/iam/tokens/expire", iam.expire_token),
+    ("POST", "/_emulator/iam/credentials", iam.add_credential),
 ]
 
 
@@ -60,5 +69,5 @@ def add_routes(app: web.Application, contract: Contract) -> None:
     for operation_id, handler in DOCUMENTED.items():
         operation = contract.operations[operation_id]
         app.router.add_route(operation.method, operation.path, handler, name=operation_id)
-    for method, path, handler in CONTROL:
+    for method, path, handler in IAM + CONTROL:
         app.router.add_route(method, path, handler)
