@@ -12,15 +12,17 @@ import contextlib
 
 from aiohttp import web
 
+from emulator import __version__
 from emulator.api import keys
 from emulator.api.authentication import authenticate
 from emulator.api.errors import render_errors
 from emulator.api.observe import observe
 from emulator.api.payloads import MAX_BODY_BYTES
-from emulator.api.routes import add_routes
+from emulator.api.routes import DOCUMENTED, EXTRA, add_routes
 from emulator.api.scripted import apply_scenarios
 from emulator.config import Config
 from emulator.contract import load_contract
+from emulator.contract.openapi import build_openapi
 from emulator.domain.clock import ManualClock, SystemClock
 from emulator.domain.service import Emulator
 from emulator.domain.tasks import TaskSettings
@@ -44,6 +46,7 @@ def create_app(config: Config) -> web.Application:
     book = ScenarioBook()
     for scenario in loader.load_paths(config.scenarios):
         book.add(scenario)
+    book.seal()
     store = ObjectStore()
     clock = ManualClock() if config.clock == "manual" else SystemClock()
     settings = TaskSettings(
@@ -64,6 +67,9 @@ def create_app(config: Config) -> web.Application:
     app[keys.IDENTITIES] = identities
     app[keys.ENDPOINTS] = keys.Endpoints()
     add_routes(app, contract)
+    app[keys.OPENAPI] = build_openapi(
+        contract, DOCUMENTED, (route for route, _ in EXTRA), version=__version__
+    )
     app.cleanup_ctx.append(_advance_tasks_in_background)
 
     async def close_store(_app: web.Application) -> None:

@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         app = create_app(config)
+        log.info("seed: %s", app[keys.CONFIG].seed)
         for scenario in app[keys.SCENARIOS].scenarios.values():
             for warning in scenario.warnings:
                 log.warning("scenario %s: %s", scenario.name, warning)

@@ -19,6 +19,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 CLOCK_MODES = ("system", "manual")
 AUTH_MODES = ("off", "permissive", "strict")
 BUNDLED_SEED = Path(__file__).resolve().parent / "data" / "default-seed.yaml"
+SEED_FILE_NAME = "seed.yaml"
 
 
 def _default_schemas_dir() -> Path:
@@ -93,12 +94,15 @@ class Config:
     schemas_dir: Path | None = None
 
     def with_defaults_resolved(self) -> Config:
-        """The same config with the bundled seed and schemas folder filled in where unset."""
-        return replace(
-            self,
-            seed=self.seed or BUNDLED_SEED,
-            schemas_dir=self.schemas_dir or _default_schemas_dir(),
-        )
+        """The same config with the bundled seed and schemas folder filled in where unset.
+
+        A seed folder (the container's ``/seed``) means its ``seed.yaml``, or the bundled
+        seed when the folder holds none.
+        """
+        seed = self.seed or BUNDLED_SEED
+        if seed.is_dir():
+            seed = seed / SEED_FILE_NAME if (seed / SEED_FILE_NAME).is_file() else BUNDLED_SEED
+        return replace(self, seed=seed, schemas_dir=self.schemas_dir or _default_schemas_dir())
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "--host", "address to listen on (loopback unless told otherwise)", str),
     Setting("port", "--port", "ModelArts API port; 0 picks a free one and prints it", _parse_port),
     Setting("obs_port", "--obs-port", "OBS (S3 protocol) port; 0 picks a free one", _parse_port),
-    Setting("seed", "--seed", "seed file (YAML): buckets, objects, models, datasets", Path),
+    Setting("seed", "--seed", "seed file (YAML), or a folder holding seed.yaml", Path),
     Setting(
         "scenarios", "--scenarios", "scenario file or folder; repeatable", Path, repeatable=True
     ),

@@ -9,20 +9,11 @@ import pytest
 from obs import ObsClient
 
 from tests.conftest import DEMO_PROJECT
-from tests.running import start_emulator
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    running = start_emulator("--clock", "manual")
-    yield running
-    running.stop()
 
 
 @pytest.fixture
-def fresh(emulator):
-    emulator.reset()
-    return emulator
+def fresh(modelarts_emulator):
+    return modelarts_emulator
 
 
 @pytest.fixture
@@ -81,7 +72,7 @@ def test_uploaded_images_become_samples_of_a_dataset(fresh, s3):
     s3.create_bucket(Bucket="photos", CreateBucketConfiguration={"LocationConstraint": "eu-de"})
     for name in ("x.jpg", "y.png", "notes.txt"):
         s3.put_object(Bucket="photos", Key=f"in/{name}", Body=b"data")
-    status, created = fresh.call(
+    status, created, _ = fresh.call(
         "POST",
         f"/v2/{DEMO_PROJECT}/datasets",
         {
@@ -94,7 +85,7 @@ def test_uploaded_images_become_samples_of_a_dataset(fresh, s3):
     )
     assert status == 201
 
-    status, listed = fresh.call(
+    status, listed, _ = fresh.call(
         "GET", f"/v2/{DEMO_PROJECT}/datasets/{created['dataset_id']}/data-annotations/samples"
     )
 
@@ -107,12 +98,12 @@ def test_uploaded_images_become_samples_of_a_dataset(fresh, s3):
 
 def test_auto_labeling_results_are_read_back_with_esdk_obs(fresh):
     tasks = f"/v2/{DEMO_PROJECT}/datasets/DemoImageDataset001/tasks"
-    status, started = fresh.call(
+    status, started, _ = fresh.call(
         "POST", tasks, {"task_type": "auto-label", "collect_key_sample": True}
     )
     assert status == 200
-    fresh.advance(10)
-    status, task = fresh.call("GET", f"{tasks}/{started['task_id']}")
+    fresh.advance_clock(10)
+    status, task, _ = fresh.call("GET", f"{tasks}/{started['task_id']}")
     assert task["status"] == 3
     manifest = task["result"]["manifest_path"]
     bucket, key = manifest.lstrip("/").split("/", 1)

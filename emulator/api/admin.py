@@ -98,7 +98,12 @@ async def deactivate_scenario(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    """POST /_emulator/reset: everything, or ``{"scenario": name}``, or ``{"project_id": id}``."""
+    """POST /_emulator/reset: everything, or ``{"scenario": name}``, or ``{"project_id": id}``.
+
+    Everything means: datasets, tasks and OBS back to the seed, scenarios back to those
+    loaded at start (runtime-loaded ones go), their states and counters, the journal,
+    issued tokens and runtime AK/SK pairs.
+    """
     target = await read_json(request) if request.can_read_body else {}
     if not isinstance(target, dict) or set(target) - {"scenario", "project_id"}:
         raise ModelArtsError(
@@ -112,7 +117,7 @@ async def reset(request: web.Request) -> web.Response:
         emulator.reset_project(str(target["project_id"]))
     if not target:
         emulator.reset()
-        book.reset()
+        book.restore()
         request.app[keys.JOURNAL].clear()
         request.app[keys.IDENTITIES].reset()
     return web.json_response({"reset": target or "everything"})

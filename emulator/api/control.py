@@ -9,6 +9,11 @@ from emulator.api.payloads import INVALID_REQUEST, read_json
 from emulator.errors import ModelArtsError
 
 
+async def openapi(request: web.Request) -> web.Response:
+    """GET /openapi.json: the contract as OpenAPI 3.1."""
+    return web.json_response(request.app[keys.OPENAPI])
+
+
 async def health(request: web.Request) -> web.Response:
     """GET /_emulator/health: 200 once the server answers requests."""
     return web.json_response({"status": "ready"})

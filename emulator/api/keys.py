@@ -33,6 +33,7 @@ class Endpoints:
 
 
 ENDPOINTS = web.AppKey("endpoints", Endpoints)
+OPENAPI = web.AppKey("openapi", dict)
 
 # Per-request notes, read by the access log and the journal.
 ERROR_CODE = web.RequestKey("error_code", str)

@@ -1,8 +1,8 @@
 """The one place that defines a route.
 
 Documented operations take their method and path from the contract (``operations.json``),
-so a route cannot drift from the documented URI; the emulator's own endpoints are listed
-beside them.
+so a route cannot drift from the documented URI. The emulator's own endpoints (IAM, the
+control API) are listed beside them with what the OpenAPI document says about them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from aiohttp import web
 
 from emulator.api import admin, control, datasets, iam, samples, tasks
 from emulator.contract import Contract
+from emulator.contract.openapi import ExtraRoute
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+OBJECT = {"type": "object"}
 
 DOCUMENTED: dict[str, Handler] = {
     "CreateTask": tasks.start_task,
@@ -38,30 +40,150 @@ DOCUMENTED: dict[str, Handler] = {
     "DescribeAutoAnnotationSample": samples.describe_auto_annotation_sample,
 }
 
-IAM: list[tuple[str, str, Handler]] = [
-    ("POST", "/v3/auth/tokens", iam.issue_token),
-    ("GET", "/v3/auth/tokens", iam.validate_token),
-    ("GET", "/v3/projects", iam.list_projects),
-]
 
-CONTROL: list[tuple[str, str, Handler]] = [
-    ("GET", "/_emulator/health", control.health),
-    ("POST", "/_emulator/reset", admin.reset),
-    ("GET", "/_emulator/clock", control.get_clock),
-    ("POST", "/_emulator/clock/advance", control.advance_clock),
-    ("GET", "/_emulator/scenarios", admin.list_scenarios),
-    ("POST", "/_emulator/scenarios", admin.load_scenario),
-    ("GET", "/_emulator/scenarios/{name}", admin.get_scenario),
-    ("PUT", "/_emulator/scenarios/{name}", admin.replace_scenario),
-    ("DELETE", "/_emulator/scenarios/{name}", admin.delete_scenario),
-    ("POST", "/_emulator/scenarios/{name}/activate", admin.activate_scenario),
-    ("POST", "/_emulator/scenarios/{name}/deactivate", admin.deactivate_scenario),
-    ("GET", "/_emulator/journal", admin.read_journal),
-    ("DELETE", "/_emulator/journal", admin.clear_journal),
-    ("POST", "/_emulator/verify", admin.verify),
-    ("POST", "/_emulator/iam/tokens", iam.mint_token),
-    ("POST", "/_emulator/iam/tokens/expire", iam.expire_token),
-    ("POST", "/_emulator/iam/credentials", iam.add_credential),
+def _route(method: str, path: str, summary: str, **fields) -> ExtraRoute:
+    return ExtraRoute(method, path, summary, **fields)
+
+
+EXTRA: list[tuple[ExtraRoute, Handler]] = [
+    (
+        _route(
+            "POST",
+            "/v3/auth/tokens",
+            "IAM: issue a token",
+            success=201,
+            request=OBJECT,
+            response=OBJECT,
+            error_schema="KeystoneError",
+        ),
+        iam.issue_token,
+    ),
+    (
+        _route(
+            "GET",
+            "/v3/auth/tokens",
+            "IAM: validate the token in X-Subject-Token",
+            response=OBJECT,
+            error_schema="KeystoneError",
+        ),
+        iam.validate_token,
+    ),
+    (
+        _route(
+            "GET",
+            "/v3/projects",
+            "IAM: projects, by name",
+            response=OBJECT,
+            error_schema="KeystoneError",
+        ),
+        iam.list_projects,
+    ),
+    (_route("GET", "/openapi.json", "This document", response=OBJECT), control.openapi),
+    (_route("GET", "/_emulator/health", "Readiness", response=OBJECT), control.health),
+    (
+        _route(
+            "POST",
+            "/_emulator/reset",
+            "Reset everything, a scenario or a project",
+            request=OBJECT,
+            response=OBJECT,
+        ),
+        admin.reset,
+    ),
+    (_route("GET", "/_emulator/clock", "The clock", response=OBJECT), control.get_clock),
+    (
+        _route(
+            "POST",
+            "/_emulator/clock/advance",
+            "Move the manual clock",
+            request=OBJECT,
+            response=OBJECT,
+        ),
+        control.advance_clock,
+    ),
+    (_route("GET", "/_emulator/scenarios", "Scenarios", response=OBJECT), admin.list_scenarios),
+    (
+        _route(
+            "POST",
+            "/_emulator/scenarios",
+            "Load a scenario (YAML or JSON body)",
+            success=201,
+            request=OBJECT,
+            response=OBJECT,
+        ),
+        admin.load_scenario,
+    ),
+    (
+        _route("GET", "/_emulator/scenarios/{name}", "One scenario", response=OBJECT),
+        admin.get_scenario,
+    ),
+    (
+        _route(
+            "PUT",
+            "/_emulator/scenarios/{name}",
+            "Replace a scenario",
+            request=OBJECT,
+            response=OBJECT,
+        ),
+        admin.replace_scenario,
+    ),
+    (
+        _route("DELETE", "/_emulator/scenarios/{name}", "Remove a scenario", success=204),
+        admin.delete_scenario,
+    ),
+    (
+        _route(
+            "POST",
+            "/_emulator/scenarios/{name}/activate",
+            "Apply to every request",
+            response=OBJECT,
+        ),
+        admin.activate_scenario,
+    ),
+    (
+        _route("POST", "/_emulator/scenarios/{name}/deactivate", "Stop applying", response=OBJECT),
+        admin.deactivate_scenario,
+    ),
+    (_route("GET", "/_emulator/journal", "Recent requests", response=OBJECT), admin.read_journal),
+    (_route("DELETE", "/_emulator/journal", "Empty the journal", success=204), admin.clear_journal),
+    (
+        _route(
+            "POST", "/_emulator/verify", "Count matching requests", request=OBJECT, response=OBJECT
+        ),
+        admin.verify,
+    ),
+    (
+        _route(
+            "POST",
+            "/_emulator/iam/tokens",
+            "Mint a token",
+            success=201,
+            request=OBJECT,
+            response=OBJECT,
+        ),
+        iam.mint_token,
+    ),
+    (
+        _route(
+            "POST",
+            "/_emulator/iam/tokens/expire",
+            "Expire a token now",
+            request=OBJECT,
+            response=OBJECT,
+        ),
+        iam.expire_token,
+    ),
+    (
+        _route(
+            "POST",
+            "/_emulator/iam/credentials",
+            "Add an AK/SK pair",
+            success=201,
+            request=OBJECT,
+            response=OBJECT,
+        ),
+        iam.add_credential,
+    ),
 ]
 
 
@@ -69,5 +191,5 @@ def add_routes(app: web.Application, contract: Contract) -> None:
     for operation_id, handler in DOCUMENTED.items():
         operation = contract.operations[operation_id]
         app.router.add_route(operation.method, operation.path, handler, name=operation_id)
-    for method, path, handler in IAM + CONTROL:
-        app.router.add_route(method, path, handler)
+    for route, handler in EXTRA:
+        app.router.add_route(route.method, route.path, handler)

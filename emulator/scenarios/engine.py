@@ -57,6 +57,18 @@ class ScenarioBook:
         self.scenarios: dict[str, Scenario] = {}
         self.active: list[str] = []
         self._progress: dict[str, _Progress] = {}
+        self._sealed: tuple[dict[str, Scenario], list[str]] = ({}, [])
+
+    def seal(self) -> None:
+        """Remember the scenarios loaded at start; ``restore`` returns to them."""
+        self._sealed = (dict(self.scenarios), list(self.active))
+
+    def restore(self) -> None:
+        """Back to the scenarios loaded at start, each at its initial state."""
+        scenarios, active = self._sealed
+        self.scenarios = dict(scenarios)
+        self.active = list(active)
+        self._progress = {name: self._fresh(s) for name, s in self.scenarios.items()}
 
     # --- the collection ---------------------------------------------------------------
 
