@@ -9,7 +9,9 @@ from __future__ import annotations
 import itertools
 import json
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 MASK = "***"
 SECRET_HEADERS = frozenset(
@@ -52,9 +54,49 @@ def _mask(value: object) -> object:
     return value
 
 
+@dataclass(slots=True)
+class RecordedRequest:
+    """What the journal keeps of a request: references only, rendered (and masked) on read,
+    so recording costs the hot path next to nothing."""
+
+    time_ms: int
+    method: str
+    path: str
+    query_string: str
+    headers: Mapping[str, str]
+    raw_body: bytes | None
+    status: int
+    error_code: str | None
+    duration_ms: float
+    validation: str
+    scenario: str | None = None
+    rule: str | None = None
+    near_misses: tuple[str, ...] = ()
+    fault: str | None = None
+
+    def render(self, entry_id: int) -> dict:
+        return {
+            "id": entry_id,
+            "time_ms": self.time_ms,
+            "method": self.method,
+            "path": self.path,
+            "query": dict(parse_qsl(self.query_string, keep_blank_values=True)),
+            "headers": mask_headers(self.headers.items()),
+            "body": mask_body(self.raw_body),
+            "status": self.status,
+            "error_code": self.error_code,
+            "duration_ms": round(self.duration_ms, 2),
+            "validation": self.validation,
+            "scenario": self.scenario,
+            "rule": self.rule,
+            "near_misses": list(self.near_misses),
+            "fault": self.fault,
+        }
+
+
 class Journal:
     def __init__(self, capacity: int) -> None:
-        self._entries: deque[dict] = deque(maxlen=max(capacity, 1))
+        self._entries: deque[tuple[int, RecordedRequest]] = deque(maxlen=max(capacity, 1))
         self.capacity = capacity
         self._ids = itertools.count(1)
 
@@ -62,13 +104,12 @@ class Journal:
     def enabled(self) -> bool:
         return self.capacity > 0
 
-    def record(self, entry: dict) -> None:
+    def record(self, entry: RecordedRequest) -> None:
         if self.enabled:
-            entry["id"] = next(self._ids)
-            self._entries.append(entry)
+            self._entries.append((next(self._ids), entry))
 
     def entries(self) -> list[dict]:
-        return list(self._entries)
+        return [entry.render(entry_id) for entry_id, entry in self._entries]
 
     def clear(self) -> None:
         self._entries.clear()

@@ -8,7 +8,7 @@ import time
 from aiohttp import web
 
 from emulator.api import keys
-from emulator.journal import mask_body, mask_headers
+from emulator.journal import RecordedRequest
 
 log = logging.getLogger("emulator.access")
 near_miss_log = logging.getLogger("emulator.scenarios")
@@ -35,26 +35,24 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
-def _entry(request: web.Request, status: int, error_code: str | None, elapsed_ms: float) -> dict:
+def _entry(
+    request: web.Request, status: int, error_code: str | None, elapsed_ms: float
+) -> RecordedRequest:
+    entry = RecordedRequest(
+        time_ms=int(time.time() * 1000),
+        method=request.method,
+        path=request.path,
+        query_string=request.query_string,
+        headers=request.headers,
+        raw_body=request.get(keys.RAW_BODY),
+        status=status,
+        error_code=error_code,
+        duration_ms=elapsed_ms,
+        validation=request.get(keys.VALIDATION, "passed"),
+    )
     decision = request.get(keys.DECISION)
-    entry = {
-        "time_ms": int(time.time() * 1000),
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "headers": mask_headers(request.headers.items()),
-        "body": mask_body(request.get(keys.RAW_BODY)),
-        "status": status,
-        "error_code": error_code,
-        "duration_ms": round(elapsed_ms, 2),
-        "validation": request.get(keys.VALIDATION, "passed"),
-        "scenario": None,
-        "rule": None,
-        "near_misses": [],
-        "fault": None,
-    }
     if decision is not None:
-        entry["scenario"], entry["rule"] = decision.scenario, decision.rule
-        entry["near_misses"] = [str(miss) for miss in decision.near_misses]
-        entry["fault"] = decision.response.fault if decision.response else None
+        entry.scenario, entry.rule = decision.scenario, decision.rule
+        entry.near_misses = tuple(str(miss) for miss in decision.near_misses)
+        entry.fault = decision.response.fault if decision.response else None
     return entry

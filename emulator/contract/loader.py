@@ -35,6 +35,18 @@ class Contract:
     catalog: ErrorCatalog
     schemas_dir: Path
 
+    def compile_fast(self) -> None:
+        """Compile the lenient fast paths of request bodies and queries now, not on first use.
+
+        Those are what every request meets; strict mode and response schemas compile
+        when first needed.
+        """
+        for operation in self.operations.values():
+            for part in ("request", "query"):
+                validator = operation.validators.get(part)
+                if validator is not None:
+                    validator.compile_fast(strict=False)
+
     def schema(self, name: str) -> dict:
         """A hand-written schema shipped beside the generated ones (seed, scenario)."""
         return _read_json(self.schemas_dir / name)

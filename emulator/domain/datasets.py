@@ -191,6 +191,9 @@ class Datasets:
 
     def discover(self, dataset: Dataset) -> None:
         """Add a sample for every data object under the data path not yet known."""
+        if dataset.discovered_version == self.store.version:
+            return
+        dataset.discovered_version = self.store.version
         path = parse_obs_path(dataset.data_path, "data_path", subdirectory=False)
         image_dataset = dataset.dataset_type in IMAGE_DATASET_TYPES
         for stored in self.store.list_keys(path.bucket, path.key):

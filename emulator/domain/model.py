@@ -103,6 +103,7 @@ class Dataset:
     labels: list[Label] = field(default_factory=list)
     samples: dict[str, Sample] = field(default_factory=dict)
     removed_sources: set[str] = field(default_factory=set)
+    discovered_version: int = -1  # the storage version of the last look at the data path
 
     def label(self, name: str) -> Label | None:
         return next((label for label in self.labels if label.name == name), None)
@@ -139,6 +140,7 @@ class Task:
     timeline: Timeline
     state: TaskState
     polls: int = 0
+    generation: int = 0  # bumped when the timeline is replaced (a stop)
     evaluated_ms: int = 0
     finished_ms: int | None = None
     result: dict = field(default_factory=dict)

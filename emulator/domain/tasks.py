@@ -8,7 +8,8 @@ the grouping to OBS or to a sample attribute.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import heapq
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 
 from emulator.domain import outputs
@@ -93,7 +94,11 @@ class Tasks:
         self.models = models
         self.settings = settings
         self._tasks: OrderedDict[str, Task] = OrderedDict()
-        self._active: set[str] = set()
+        # Unfinished tasks by dataset, and when each is due to finish (a heap), so that
+        # moving time forward touches only the tasks whose end has come.
+        self._active: dict[str, set[str]] = defaultdict(set)
+        self._due: list[tuple[int, int, str]] = []
+        self._finished: deque[str] = deque()
 
     # --- start ------------------------------------------------------------------------
 
@@ -133,10 +138,17 @@ class Tasks:
             state=timeline.state_at(0, 0),
         )
         self._tasks[task.task_id] = task
-        self._active.add(task.task_id)
+        self._active[task.dataset_id].add(task.task_id)
+        self._schedule(task)
         self._forget_oldest_finished()
         self._settle(task, now)
         return task
+
+    def _schedule(self, task: Task) -> None:
+        """Remember when the task's timeline ends by time (poll-based ends come on GET)."""
+        end = task.timeline.end_ms()
+        if end is not None:
+            heapq.heappush(self._due, (task.create_time_ms + end, task.generation, task.task_id))
 
     def _new_id(self) -> str:
         task_id = new_resource_id()
@@ -163,9 +175,7 @@ class Tasks:
 
     def _check_running_limit(self, dataset: Dataset) -> None:
         self.advance()
-        running = sum(
-            1 for task_id in self._active if self._tasks[task_id].dataset_id == dataset.dataset_id
-        )
+        running = len(self._active.get(dataset.dataset_id, ()))
         if running >= self.settings.max_running_per_dataset:
             raise ModelArtsError(
                 TOO_MANY_RUNNING,
@@ -227,10 +237,13 @@ class Tasks:
     # --- life cycle -------------------------------------------------------------------
 
     def advance(self) -> None:
-        """Bring every unfinished task to the clock's time, applying effects once."""
+        """Finish every task whose end has come, applying its effects once."""
         now = self.clock.now_ms()
-        for task_id in list(self._active):
-            self._settle(self._tasks[task_id], now)
+        while self._due and self._due[0][0] <= now:
+            _, generation, task_id = heapq.heappop(self._due)
+            task = self._tasks.get(task_id)
+            if task is not None and task.generation == generation and not task.finished:
+                self._settle(task, now)
 
     def _settle(self, task: Task, now: int) -> None:
         task.state = task.timeline.state_at(now - task.create_time_ms, task.polls)
@@ -238,7 +251,8 @@ class Tasks:
         if not task.state.terminal or task.finished:
             return
         task.finished_ms = now
-        self._active.discard(task.task_id)
+        self._active[task.dataset_id].discard(task.task_id)
+        self._finished.append(task.task_id)
         dataset = self._dataset_of(task)
         if dataset is not None and task.state.status == TaskStatus.SUCCEEDED:
             task.result.update(outputs.apply(task, dataset, self.store, self.models, now))
@@ -250,16 +264,9 @@ class Tasks:
             return None
 
     def _forget_oldest_finished(self) -> None:
-        finished = len(self._tasks) - len(self._active)
-        excess = finished - self.settings.retained_finished_tasks
-        if excess <= 0:
-            return
-        for task_id in list(self._tasks):
-            if excess <= 0:
-                break
-            if task_id not in self._active:
-                del self._tasks[task_id]
-                excess -= 1
+        """Keep at most ``retained_finished_tasks`` finished tasks (the oldest go first)."""
+        while len(self._finished) > self.settings.retained_finished_tasks:
+            self._tasks.pop(self._finished.popleft(), None)
 
     # --- queries and stop -------------------------------------------------------------
 
@@ -308,21 +315,25 @@ class Tasks:
         elapsed = now - task.create_time_ms
         task.timeline = task.timeline.stopped_from(task.state, elapsed, self.settings.stop_delay_ms)
         task.polls = 0
+        task.generation += 1
+        self._schedule(task)
         self._settle(task, now)
         return task
 
     def running_task_ids(self, dataset_id: str) -> list[str]:
         self.advance()
-        return [t for t in self._active if self._tasks[t].dataset_id == dataset_id]
+        return sorted(self._active.get(dataset_id, ()))
 
     def forget_dataset(self, dataset_id: str) -> None:
         for task_id in [t for t, task in self._tasks.items() if task.dataset_id == dataset_id]:
             del self._tasks[task_id]
-            self._active.discard(task_id)
+        self._active.pop(dataset_id, None)
 
     def clear(self) -> None:
         self._tasks.clear()
         self._active.clear()
+        self._due.clear()
+        self._finished.clear()
 
 
 def task_type_of(request: dict) -> str:

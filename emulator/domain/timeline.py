@@ -8,6 +8,7 @@ initializing, running 0 to 100 %, succeeded) is built here; scenarios supply the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
@@ -87,6 +88,13 @@ class Timeline:
             state = replace(state, progress=round(min(rising, following.state.progress), 1))
         return state
 
+    def end_ms(self) -> int | None:
+        """When the first terminal step is reached by time alone, if one is."""
+        for step in self.steps:
+            if step.state.terminal and step.at_poll is None:
+                return step.at_ms or 0
+        return None
+
     def stopped_from(self, state: TaskState, elapsed_ms: int, stop_delay_ms: int) -> Timeline:
         """The timeline after a stop request: stopping now, stopped after the delay."""
         frozen = replace(state, error_code=None, error_msg=None)
@@ -98,6 +106,7 @@ class Timeline:
         )
 
 
+@functools.lru_cache(maxsize=64)
 def default_timeline(duration_ms: int, running_code: str, done_code: str) -> Timeline:
     """Queued, initializing, running with rising progress, succeeded after ``duration_ms``."""
     return Timeline(

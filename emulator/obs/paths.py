@@ -7,6 +7,7 @@ as manifests use it). The checks here are the ones that need no storage: charact
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ class ObsPath:
         return f"s3://{self.bucket}/{self.key}"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_obs_path(text: str, field: str, *, subdirectory: bool = True) -> ObsPath:
     """Check ``text`` as the OBS path given in ``field``; raise the catalog's error if bad."""
     rest = text

@@ -86,10 +86,13 @@ class ObjectStore:
                 self.region = _NEUTRAL_REGION
 
         self._response_class = _AccountResponse
+        # Bumped by every change, so readers can tell that nothing changed since they looked.
+        self.version = 0
 
     # --- used by the ModelArts side -------------------------------------------------
 
     def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None:
+        self.version += 1
         if not self.bucket_exists(bucket):
             self._backend.create_bucket(bucket, self.region)
         if kms_key_id is not None:
@@ -120,6 +123,7 @@ class ObjectStore:
     def put_object(
         self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"
     ) -> None:
+        self.version += 1
         stored = self._backend.put_object(bucket, key, data)
         stored.set_metadata({"Content-Type": content_type}, replace=False)
 
@@ -131,6 +135,7 @@ class ObjectStore:
         return stored.value if isinstance(stored, FakeKey) else None
 
     def delete_object(self, bucket: str, key: str) -> None:
+        self.version += 1
         if self.bucket_exists(bucket):
             self._backend.delete_object(bucket, key)
 
@@ -158,6 +163,7 @@ class ObjectStore:
 
     def clear(self) -> None:
         """Remove every bucket and object of this instance."""
+        self.version += 1
         for name in list(self._backend.buckets):
             bucket = self._backend.buckets.pop(name)
             for stored in bucket.keys.values():
@@ -176,6 +182,8 @@ class ObjectStore:
         self, method: str, path_qs: str, headers: list[tuple[str, str]], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one S3 request (path-style addressing) as moto does."""
+        if method not in ("GET", "HEAD"):
+            self.version += 1
         prepared_headers = HTTPHeaders()
         for name, value in headers:
             if name.lower() != "host":
