@@ -15,6 +15,7 @@ from aiohttp import web
 from emulator import __version__
 from emulator.api import keys
 from emulator.api.authentication import authenticate
+from emulator.api.control_guard import guard_control_api
 from emulator.api.errors import render_errors
 from emulator.api.observe import observe
 from emulator.api.payloads import MAX_BODY_BYTES
@@ -54,7 +55,7 @@ def create_app(config: Config) -> web.Application:
         max_running_per_dataset=config.max_running_tasks,
     )
     app = web.Application(
-        middlewares=[observe, render_errors, authenticate, apply_scenarios],
+        middlewares=[observe, render_errors, guard_control_api, authenticate, apply_scenarios],
         client_max_size=MAX_BODY_BYTES,
     )
     app[keys.CONFIG] = config

@@ -21,6 +21,8 @@ from emulator.seed import SeedError
 
 log = logging.getLogger("emulator")
 GC_YOUNG_THRESHOLD = 20_000
+# In-flight requests get this long to finish after SIGTERM or SIGINT.
+SHUTDOWN_SECONDS = 0.8
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,12 +60,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def serve(app: web.Application, config: Config) -> None:
     """Serve the API and OBS until SIGINT or SIGTERM, then answer in-flight requests and stop."""
     runners = []
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the address is announced
+        loop.add_signal_handler(signum, stop.set)
     try:
         for label, served, port in (
             ("listening on", app, config.port),
             ("OBS (S3) on", app[keys.OBS_APP], config.obs_port),
         ):
-            runner = web.AppRunner(served, access_log=None, handle_signals=False)
+            runner = web.AppRunner(
+                served, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS
+            )
             await runner.setup()
             runners.append(runner)
             await web.TCPSite(runner, config.host, port).start()
@@ -78,12 +86,8 @@ async def serve(app: web.Application, config: Config) -> None:
         # young objects less often, so thousands of live tasks do not cause long pauses.
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
         # Compile the validation fast paths while the server already answers.
         warm_up = loop.run_in_executor(None, app[keys.CONTRACT].compile_fast)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         await stop.wait()
         log.info("stopping")
         warm_up.cancel()

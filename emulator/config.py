@@ -90,8 +90,14 @@ class Config:
     task_duration: float = 3.0
     max_running_tasks: int = 5
     journal_size: int = 1000
+    admin_token: str | None = None
+    body_timeout: float = 30.0
     log_level: str = "info"
     schemas_dir: Path | None = None
+
+    @property
+    def loopback_only(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
 
     def with_defaults_resolved(self) -> Config:
         """The same config with the bundled seed and schemas folder filled in where unset.
@@ -157,6 +163,18 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_positive,
     ),
     Setting("journal_size", "--journal-size", "requests the journal keeps (0: none)", _parse_count),
+    Setting(
+        "admin_token",
+        "--admin-token",
+        "token the control API requires (X-Emulator-Admin-Token); needed off loopback",
+        str,
+    ),
+    Setting(
+        "body_timeout",
+        "--body-timeout",
+        "seconds a request body may take to arrive",
+        _parse_seconds,
+    ),
     Setting("log_level", "--log-level", f"one of {', '.join(LOG_LEVELS)}", _one_of(LOG_LEVELS)),
     Setting("schemas_dir", "--schemas-dir", "contract folder (generated JSON Schemas)", Path),
 )

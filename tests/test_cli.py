@@ -75,7 +75,13 @@ def test_port_zero_prints_the_chosen_port_and_serves_health():
         line = process.stdout.readline()
         port = int(LISTENING.search(line).group(1))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/health", timeout=5) as r:
-            assert (r.status, json.load(r)) == (200, {"status": "ready"})
+            body = json.load(r)
+            assert (r.status, body["status"], body["api"], body["obs"]) == (
+                200,
+                "ready",
+                "ready",
+                "ready",
+            )
     finally:
         process.terminate()
         process.wait(timeout=5)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 
-async def test_health_is_ready(client):
+async def test_health_says_the_api_is_ready_and_the_obs_listener_is_not_started(client):
     response = await client.get("/_emulator/health")
-    assert (response.status, await response.json()) == (200, {"status": "ready"})
+
+    body = await response.json()
+    assert (response.status, body["api"], body["obs"]) == (503, "ready", "not listening")
 
 
 async def test_clock_reports_its_mode(make_client):

@@ -15,8 +15,15 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    """GET /_emulator/health: 200 once the server answers requests."""
-    return web.json_response({"status": "ready"})
+    """GET /_emulator/health: 200 once both the API and the OBS listener answer."""
+    obs_url = request.app[keys.ENDPOINTS].obs_url
+    body = {
+        "status": "ready" if obs_url else "starting",
+        "api": "ready",
+        "obs": "ready" if obs_url else "not listening",
+        "obs_url": obs_url,
+    }
+    return web.json_response(body, status=200 if obs_url else 503)
 
 
 def _clock_body(request: web.Request) -> dict:

@@ -22,8 +22,8 @@ def error_response(request: web.Request, error: ModelArtsError) -> web.Response:
     status, body = request.app[keys.CONTRACT].catalog.render(error)
     request[keys.ERROR_CODE] = error.code
     response = web.json_response(body, status=status, headers=error.headers)
-    if status == 413:
-        response.force_close()  # the rest of an oversized body is never read
+    if status in (408, 413):
+        response.force_close()  # the rest of the body is never read
     return response
 
 

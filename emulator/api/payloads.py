@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -17,6 +18,8 @@ MAX_BODY_BYTES = 12 * 1024 * 1024
 STRICT_HEADER = "X-Emulator-Strict"
 
 BODY_TOO_LARGE = "ModelArts.4104"
+BODY_TIMEOUT = "ModelArts.4205"
+JSON_TYPES = ("application/json", "application/merge-patch+json")
 MALFORMED_JSON = "ModelArts.4105"
 INVALID_REQUEST = "ModelArts.4200"
 EMPTY_REQUEST = "ModelArts.4202"
@@ -44,16 +47,44 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON value")
 
 
-async def read_json(request: web.Request) -> object:
-    """The body as JSON; refuses oversized, empty, non-UTF-8 and malformed bodies."""
+def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key!r}")
+        document[key] = value
+    return document
+
+
+async def read_json(request: web.Request, *, strict: bool = False) -> object:
+    """The body as JSON; refuses oversized, slow, empty, non-UTF-8 and malformed bodies.
+
+    Strict mode also refuses duplicate keys (lenient keeps the last, as the service's
+    parser does) and a Content-Type other than JSON.
+    """
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ModelArtsError(BODY_TOO_LARGE, status=413)
-    raw = await request.read()  # aiohttp stops reading past client_max_size (413)
+    if strict and request.content_type not in JSON_TYPES:
+        raise ModelArtsError(
+            INVALID_REQUEST,
+            detail=f"Content-Type: expected application/json, got {request.content_type!r}",
+        )
+    try:
+        # aiohttp stops reading past client_max_size (413); a sender that trickles its
+        # body is cut off instead of holding the connection forever.
+        raw = await asyncio.wait_for(request.read(), request.app[keys.CONFIG].body_timeout)
+    except TimeoutError:
+        raise ModelArtsError(BODY_TIMEOUT, status=408, headers={"Connection": "close"}) from None
     request[keys.RAW_BODY] = raw
     if not raw.strip():
         raise ModelArtsError(EMPTY_REQUEST)
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        text = raw.decode("utf-8")
+        if strict:
+            return json.loads(
+                text, parse_constant=_refuse_constant, object_pairs_hook=_reject_duplicate_keys
+            )
+        return json.loads(text, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise ModelArtsError(MALFORMED_JSON, detail="The body is not UTF-8.") from None
     except RecursionError:
@@ -77,7 +108,7 @@ def _refuse(request: web.Request, violations: list) -> None:
 async def request_body(request: web.Request) -> dict:
     """The body, checked against the operation's request schema in the request's mode."""
     strict = is_strict(request, request.app[keys.CONFIG].strict)
-    body = await read_json(request)
+    body = await read_json(request, strict=strict)
     validator = operation_of(request).validator("request")
     if validator is not None:
         violations = validator.validate(body, strict=strict)

@@ -94,6 +94,7 @@ class Tasks:
         self.models = models
         self.settings = settings
         self._tasks: OrderedDict[str, Task] = OrderedDict()
+        self._by_dataset: dict[str, dict[str, Task]] = defaultdict(dict)  # in start order
         # Unfinished tasks by dataset, and when each is due to finish (a heap), so that
         # moving time forward touches only the tasks whose end has come.
         self._active: dict[str, set[str]] = defaultdict(set)
@@ -138,6 +139,7 @@ class Tasks:
             state=timeline.state_at(0, 0),
         )
         self._tasks[task.task_id] = task
+        self._by_dataset[task.dataset_id][task.task_id] = task
         self._active[task.dataset_id].add(task.task_id)
         self._schedule(task)
         self._forget_oldest_finished()
@@ -266,7 +268,9 @@ class Tasks:
     def _forget_oldest_finished(self) -> None:
         """Keep at most ``retained_finished_tasks`` finished tasks (the oldest go first)."""
         while len(self._finished) > self.settings.retained_finished_tasks:
-            self._tasks.pop(self._finished.popleft(), None)
+            task = self._tasks.pop(self._finished.popleft(), None)
+            if task is not None:
+                self._by_dataset[task.dataset_id].pop(task.task_id, None)
 
     # --- queries and stop -------------------------------------------------------------
 
@@ -292,15 +296,13 @@ class Tasks:
         self.datasets.get(project_id, dataset_id)
         self.advance()
         wanted = (task_type,) if task_type else TaskType.LABELING
-        found = [
+        return [
             task
-            for task in reversed(self._tasks.values())
+            for task in reversed(self._by_dataset.get(dataset_id, {}).values())
             if task.project_id == project_id
-            and task.dataset_id == dataset_id
             and task.task_type in wanted
             and (not task_name or task_name in task.name)
         ]
-        return found
 
     def stop(self, project_id: str, dataset_id: str, task_id: str) -> Task:
         task = self.get(project_id, dataset_id, task_id)
@@ -325,12 +327,13 @@ class Tasks:
         return sorted(self._active.get(dataset_id, ()))
 
     def forget_dataset(self, dataset_id: str) -> None:
-        for task_id in [t for t, task in self._tasks.items() if task.dataset_id == dataset_id]:
-            del self._tasks[task_id]
+        for task_id in self._by_dataset.pop(dataset_id, {}):
+            self._tasks.pop(task_id, None)
         self._active.pop(dataset_id, None)
 
     def clear(self) -> None:
         self._tasks.clear()
+        self._by_dataset.clear()
         self._active.clear()
         self._due.clear()
         self._finished.clear()

@@ -1,0 +1,222 @@
+"""Hostile input: every case gets a ModelArts-style refusal and the server keeps serving."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from tests.conftest import DEMO_PROJECT, TASKS_URL, load_example
+
+GOOD = load_example("start-auto-label.json")
+
+
+async def _still_serving(client) -> None:
+    response = await client.post(TASKS_URL, json=GOOD)
+    assert response.status == 200
+
+
+async def _refusal(response) -> tuple[int, str]:
+    body = await response.json()
+    assert set(body) == {"error_code", "error_msg"}, body
+    return response.status, body["error_code"]
+
+
+BAD_BODIES = {
+    "truncated JSON": (b'{"task_type": "auto-label", "config": {', "ModelArts.4105"),
+    "JSON array": (b"[1, 2, 3]", "ModelArts.4200"),
+    "JSON string": (b'"auto-label"', "ModelArts.4200"),
+    "JSON number": (b"42", "ModelArts.4200"),
+    "JSON null": (b"null", "ModelArts.4200"),
+    "10,000 levels of nesting": (b'{"config": ' * 10_000 + b"{}" + b"}" * 10_000, "ModelArts.4105"),
+    "NaN literal": (b'{"config": {"n_clusters": NaN}}', "ModelArts.4105"),
+    "Infinity literal": (b'{"config": {"stop_time": -Infinity}}', "ModelArts.4105"),
+    "integer beyond 64 bits": (
+        b'{"config": {"n_clusters": 123456789012345678901234567890}}',
+        "ModelArts.4200",
+    ),
+    "integer of 5000 digits": (
+        b'{"config": {"n_clusters": ' + b"9" * 5000 + b"}}",
+        "ModelArts.4105",
+    ),
+    "invalid UTF-8": (b'{"model_id": "\xc3\x28"}', "ModelArts.4105"),
+    "lone surrogate escape": (b'{"model_id": "\\ud800"}', None),
+    "control characters in a string": (b'{"model_id": "a\\u0000b\\u001bc"}', None),
+    "empty body": (b"", "ModelArts.4202"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BODIES))
+async def test_bad_body_is_refused_and_the_server_keeps_serving(client, case):
+    body, code = BAD_BODIES[case]
+    response = await client.post(TASKS_URL, data=body, headers={"Content-Type": "application/json"})
+
+    if code is None:
+        assert response.status < 500
+    else:
+        assert (await _refusal(response))[1] == code
+    await _still_serving(client)
+
+
+async def test_one_megabyte_string_is_read(client):
+    response = await client.post(TASKS_URL, json={"config": {"description": "x" * 1_000_000}})
+
+    assert response.status == 200
+
+
+async def test_duplicate_keys_keep_the_last_in_lenient_mode(client):
+    body = b'{"task_type": "pre-label", "task_type": "auto-label"}'
+    response = await client.post(TASKS_URL, data=body, headers={"Content-Type": "application/json"})
+
+    assert response.status == 200
+
+
+async def test_duplicate_keys_are_refused_in_strict_mode(strict_client):
+    body = b'{"task_type": "pre-label", "task_type": "auto-label"}'
+    response = await strict_client.post(
+        TASKS_URL, data=body, headers={"Content-Type": "application/json"}
+    )
+
+    status, code = await _refusal(response)
+    assert (status, code) == (400, "ModelArts.4105")
+    assert "duplicate key 'task_type'" in (await response.json())["error_msg"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_content_type_is_not_checked_in_lenient_mode(client, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await client.post(TASKS_URL, data=json.dumps(GOOD).encode(), headers=headers)
+
+    assert response.status == 200
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x"])
+async def test_wrong_content_type_is_refused_in_strict_mode(strict_client, content_type):
+    response = await strict_client.post(
+        TASKS_URL, data=json.dumps(GOOD).encode(), headers={"Content-Type": content_type}
+    )
+
+    assert await _refusal(response) == (400, "ModelArts.4200")
+
+
+async def test_slow_sender_is_cut_off_with_408(make_client):
+    client = await make_client(body_timeout=0.3)
+
+    async def trickle():
+        yield b'{"task_type": '
+        await asyncio.sleep(2)
+        yield b'"auto-label"}'
+
+    response = await client.post(
+        TASKS_URL, data=trickle(), headers={"Content-Type": "application/json"}
+    )
+
+    assert await _refusal(response) == (408, "ModelArts.4205")
+    await _still_serving(client)
+
+
+@pytest.mark.parametrize(
+    "dataset",
+    ["..%2F..%2Fetc%2Fpasswd", "a%00b", "%0d%0aSet-Cookie:x=1", "%E2%80%AE", "x" * 2000],
+)
+async def test_hostile_ids_in_the_path_are_unknown_datasets(client, dataset):
+    response = await client.post(f"/v2/{DEMO_PROJECT}/datasets/{dataset}/tasks", json=GOOD)
+
+    assert await _refusal(response) == (400, "ModelArts.4352")
+
+
+async def test_traversal_in_obs_paths_is_refused(client):
+    body = {"config": {"output_dir": "/demo-bucket/../../etc/"}}
+    response = await client.post(TASKS_URL, json=body)
+
+    assert await _refusal(response) == (400, "ModelArts.4313")
+
+
+async def test_control_characters_in_obs_paths_are_refused(client):
+    body = {"config": {"manifest_path": "/demo-bucket/a\nb/c.manifest"}}
+    response = await client.post(TASKS_URL, json=body)
+
+    assert await _refusal(response) == (400, "ModelArts.4313")
+
+
+async def test_values_echoed_into_headers_cannot_inject_headers(client):
+    await client.post(
+        "/_emulator/scenarios",
+        data=json.dumps(
+            {
+                "name": "echo",
+                "rules": [
+                    {"respond": {"status": 200, "headers": {"X-Echo": "{{ query.v }}"}, "body": {}}}
+                ],
+            }
+        ),
+    )
+
+    response = await client.get(
+        f"{TASKS_URL}?v=a%0d%0aSet-Cookie:%20stolen=1", headers={"X-Emulator-Scenario": "echo"}
+    )
+
+    assert "Set-Cookie" not in response.headers
+    assert "\r" not in response.headers["X-Echo"] and "\n" not in response.headers["X-Echo"]
+
+
+async def test_oversized_header_is_refused_and_the_server_keeps_serving(client):
+    response = await client.get(TASKS_URL, headers={"X-Big": "x" * 20_000})
+
+    assert response.status in (400, 431)
+    await _still_serving(client)
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PROPFIND", "TRACE"])
+async def test_unknown_method_is_405_with_the_error_body(client, method):
+    response = await client.request(method, TASKS_URL)
+
+    assert await _refusal(response) == (405, "ModelArts.4204")
+
+
+async def test_many_bad_requests_at_once_leave_the_server_serving(make_client):
+    client = await make_client(max_running_tasks=1000)
+    bodies = [body for body, _ in BAD_BODIES.values()] * 5
+    responses = await asyncio.gather(
+        *(
+            client.post(TASKS_URL, data=body, headers={"Content-Type": "application/json"})
+            for body in bodies
+        )
+    )
+
+    assert all(response.status < 500 for response in responses)
+    await _still_serving(client)
+
+
+async def test_client_that_disconnects_mid_request_does_not_hurt(client):
+    _reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        f"POST {TASKS_URL} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+        'X-Auth-Token: t\r\nContent-Type: application/json\r\n\r\n{"ta'.encode()
+    )
+    await writer.drain()
+    writer.close()
+
+    await _still_serving(client)
+
+
+async def test_garbage_on_the_socket_gets_an_answer_and_the_server_keeps_serving(client):
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n")
+    await writer.drain()
+    await asyncio.wait_for(reader.read(1000), 5)
+    writer.close()
+
+    await _still_serving(client)
+
+
+async def test_real_aiohttp_client_sees_json_errors_only(client):
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            client.make_url(TASKS_URL), data=b"{", headers={"X-Auth-Token": "t"}
+        ) as response,
+    ):
+        assert response.content_type == "application/json"

@@ -1,0 +1,166 @@
+"""Safe defaults and a clean life cycle: control API off beyond loopback, secrets out of
+logs, health of both listeners, stopping with in-flight requests answered."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from emulator.config import load_config
+from tests.conftest import REPO, TASKS_URL
+
+
+def test_default_host_is_loopback():
+    assert load_config([], {}).host == "127.0.0.1"
+
+
+async def test_control_api_is_open_on_loopback(client):
+    assert (await client.get("/_emulator/scenarios")).status == 200
+
+
+async def test_control_api_is_off_beyond_loopback_without_a_token(make_client):
+    # The app is told it listens on all interfaces; the test still connects over loopback.
+    client = await make_client(host="0.0.0.0")
+
+    response = await client.post("/_emulator/reset")
+    health = await client.get("/_emulator/health")
+
+    body = await response.json()
+    assert response.status == 403 and body["error_code"] == "ModelArts.0108"
+    assert "--admin-token" in body["error_msg"]
+    assert health.status in (200, 503)  # health stays open
+
+
+async def test_admin_token_opens_the_control_api(make_client):
+    client = await make_client(host="0.0.0.0", admin_token="s3cret")
+
+    without = await client.get("/_emulator/journal")
+    wrong = await client.get("/_emulator/journal", headers={"X-Emulator-Admin-Token": "no"})
+    right = await client.get("/_emulator/journal", headers={"X-Emulator-Admin-Token": "s3cret"})
+
+    assert (without.status, wrong.status, right.status) == (403, 403, 200)
+
+
+async def test_admin_token_is_required_on_loopback_too_once_set(make_client):
+    client = await make_client(admin_token="s3cret")
+    assert (await client.post("/_emulator/reset")).status == 403
+
+
+async def test_api_itself_is_not_behind_the_admin_token(make_client):
+    client = await make_client(host="0.0.0.0", admin_token="s3cret")
+    assert (await client.get(TASKS_URL)).status == 200
+
+
+async def test_health_reports_both_listeners(client, aiohttp_server):
+    from emulator.api import keys
+
+    before = await client.get("/_emulator/health")
+    obs = await aiohttp_server(client.app[keys.OBS_APP])
+    client.app[keys.ENDPOINTS].obs_url = str(obs.make_url("")).rstrip("/")
+    after = await client.get("/_emulator/health")
+
+    assert before.status == 503 and (await before.json())["obs"] == "not listening"
+    assert after.status == 200 and (await after.json())["obs"] == "ready"
+
+
+async def test_secrets_stay_out_of_the_log(make_client, caplog):
+    client = await make_client(token=None, auth="strict")
+    with caplog.at_level(logging.DEBUG):
+        await client.post(
+            "/v3/auth/tokens",
+            json={
+                "auth": {
+                    "identity": {
+                        "methods": ["password"],
+                        "password": {
+                            "user": {
+                                "name": "demo-user",
+                                "password": "demo-password",
+                                "domain": {"name": "demo-domain"},
+                            }
+                        },
+                    }
+                }
+            },
+        )
+        await client.get(TASKS_URL, headers={"X-Auth-Token": "MIIEMU-secret-token"})
+        await client.post(
+            "/_emulator/iam/credentials",
+            json={
+                "access_key": "LOGTESTKEY00000001",
+                "secret_key": "very-secret-sk",
+                "user": "demo-user",
+            },
+        )
+
+    assert "demo-password" not in caplog.text
+    assert "MIIEMU-secret-token" not in caplog.text
+    assert "very-secret-sk" not in caplog.text
+
+
+def test_sigterm_answers_in_flight_requests_and_stops_within_a_second(tmp_path):
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text("name: slow\nactive: true\nrules:\n  - respond: {delay: 400}\n")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "--port",
+            "0",
+            "--obs-port",
+            "0",
+            "--scenarios",
+            str(scenario),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        url = process.stdout.readline().split()[-1]
+        process.stdout.readline()
+        answers = []
+
+        def slow_request():
+            request = urllib.request.Request(url + TASKS_URL, headers={"X-Auth-Token": "t"})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                answers.append(response.status)
+
+        in_flight = threading.Thread(target=slow_request)
+        in_flight.start()
+        time.sleep(0.15)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+        stopped_after = time.monotonic() - started
+        in_flight.join(timeout=5)
+    finally:
+        process.kill()
+
+    assert answers == [200]
+    assert stopped_after < 1.0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signals_stop_cleanly(signum):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--obs-port", "0"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.readline()
+    process.stdout.readline()
+    process.send_signal(signum)
+    assert process.wait(timeout=5) == 0
+    assert "Traceback" not in process.stderr.read()
