@@ -21,7 +21,17 @@ import subprocess
 import sys
 import time
 
-from run import HERE, START_BODY, TASKS, free_port, pinned, rss_mb, server, wait_until
+from run import (
+    HERE,
+    START_BODY,
+    TASKS,
+    emulator_command,
+    free_port,
+    pinned,
+    rss_mb,
+    server,
+    wait_until,
+)
 
 ROUND_SECONDS = 3
 MAX_ROUNDS = 150  # bounds the run (about 7.5 minutes) even on a slow machine
@@ -35,21 +45,11 @@ def main() -> int:
         print("needs wrk (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     api_port, obs_port = free_port(), free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "emulator",
-        "--port",
-        str(api_port),
-        "--obs-port",
-        str(obs_port),
-        "--log-level",
-        "warning",
-        "--max-running-tasks",
-        "1000",
-        "--task-duration",
-        "0.05",
-    ]
+    command = emulator_command(
+        api_port,
+        obs_port,
+        ["--log-level", "warning", "--max-running-tasks", "1000", "--task-duration", "0.05"],
+    )
     with server(command) as process:
         _, payload = wait_until(api_port, "POST", TASKS, START_BODY)
         task_id = json.loads(payload)["task_id"]

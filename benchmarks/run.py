@@ -138,7 +138,7 @@ def wrk(url: str, script: str, connections: int, duration: int) -> dict:
     }
 
 
-def emulator_command(api_port: int, obs_port: int) -> list[str]:
+def emulator_command(api_port: int, obs_port: int, flags: list[str] = EMULATOR_FLAGS) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -147,7 +147,7 @@ def emulator_command(api_port: int, obs_port: int) -> list[str]:
         str(api_port),
         "--obs-port",
         str(obs_port),
-        *EMULATOR_FLAGS,
+        *flags,
     ]
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from emulator.api import keys
 from emulator.app import create_app
 from emulator.config import Config
 
@@ -42,3 +44,28 @@ async def client(make_client):
 @pytest.fixture
 async def strict_client(make_client):
     return await make_client(strict=True)
+
+
+# The emulator as a command, for tests of the process itself (flags, signals, start-up).
+EMULATOR_COMMAND = [sys.executable, "-m", "emulator"]
+FREE_PORTS = ["--port", "0", "--obs-port", "0"]
+
+
+@pytest.fixture
+def serve_obs(aiohttp_server):
+    """Serve a client's OBS listener too; returns a boto3 client for it."""
+
+    async def serve(client):
+        import boto3
+
+        obs = await aiohttp_server(client.app[keys.OBS_APP])
+        client.app[keys.ENDPOINTS].obs_url = str(obs.make_url("")).rstrip("/")
+        return boto3.client(
+            "s3",
+            endpoint_url=str(obs.make_url("")),
+            aws_access_key_id="ak",
+            aws_secret_access_key="sk",
+            region_name="eu-de",
+        )
+
+    return serve

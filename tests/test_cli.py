@@ -7,7 +7,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from emulator.config import SETTINGS, Config, ConfigError, load_config
-from tests.conftest import REPO
+from tests.conftest import EMULATOR_COMMAND, REPO
 
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 
@@ -60,7 +59,7 @@ def test_every_setting_has_a_flag_and_an_environment_variable():
 
 def _start(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "emulator", *args],
+        [*EMULATOR_COMMAND, *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -104,7 +103,7 @@ def test_invalid_seed_file_stops_the_start_with_its_name(tmp_path):
     seed = tmp_path / "seed.yaml"
     seed.write_text("projects:\n  - id: p1\n    name: x\n    datasets:\n      - id: d1\n")
     result = subprocess.run(
-        [sys.executable, "-m", "emulator", "--port", "0", "--seed", str(seed)],
+        [*EMULATOR_COMMAND, "--port", "0", "--seed", str(seed)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -117,7 +116,7 @@ def test_invalid_seed_file_stops_the_start_with_its_name(tmp_path):
 
 def test_unreadable_seed_file_stops_the_start(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "emulator", "--seed", str(tmp_path / "missing.yaml")],
+        [*EMULATOR_COMMAND, "--seed", str(tmp_path / "missing.yaml")],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -133,7 +132,7 @@ def test_taken_port_stops_the_start_with_a_clear_message():
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "emulator", "--port", str(port), "--obs-port", "0"],
+            [*EMULATOR_COMMAND, "--port", str(port), "--obs-port", "0"],
             cwd=REPO,
             capture_output=True,
             text=True,

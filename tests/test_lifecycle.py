@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-import boto3
 import pytest
 
 from emulator.api import keys
@@ -20,18 +19,10 @@ DATASETS = f"/v2/{PROJECT}/datasets"
 
 
 @pytest.fixture
-async def story(make_client, aiohttp_server):
+async def story(make_client, serve_obs):
     """A manual-clock emulator, its OBS served too, and a boto3 client for that OBS."""
     client = await make_client(clock="manual", task_duration=10)
-    obs = await aiohttp_server(client.app[keys.OBS_APP])
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=str(obs.make_url("")),
-        aws_access_key_id="ak",
-        aws_secret_access_key="sk",
-        region_name="eu-de",
-    )
-    return client, s3
+    return client, await serve_obs(client)
 
 
 async def _upload(s3, bucket: str, names: list[str]) -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import boto3
 import pytest
 
-from emulator.api import keys
 from emulator.domain.tasks import INPUT_PATHS, OUTPUT_PATHS
 from tests.conftest import DEMO_PROJECT, TASKS_URL
 
@@ -76,16 +74,9 @@ async def test_bare_bucket_is_4205(client, field, path):
 
 
 @pytest.fixture
-async def kms_dataset(client, aiohttp_server):
+async def kms_dataset(client, serve_obs):
     """A dataset whose data path is in a bucket with KMS default encryption (set over S3)."""
-    obs = await aiohttp_server(client.app[keys.OBS_APP])
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=str(obs.make_url("")),
-        aws_access_key_id="ak",
-        aws_secret_access_key="sk",
-        region_name="eu-de",
-    )
+    s3 = await serve_obs(client)
     await asyncio.to_thread(s3.create_bucket, Bucket="secret-bucket")
     await asyncio.to_thread(
         s3.put_bucket_encryption,

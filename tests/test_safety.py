@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -14,7 +13,8 @@ import urllib.request
 import pytest
 
 from emulator.config import load_config
-from tests.conftest import REPO, TASKS_URL
+from tests.conftest import EMULATOR_COMMAND, FREE_PORTS, REPO, TASKS_URL
+from tests.test_auth import password_body
 
 
 def test_default_host_is_loopback():
@@ -58,12 +58,9 @@ async def test_api_itself_is_not_behind_the_admin_token(make_client):
     assert (await client.get(TASKS_URL)).status == 200
 
 
-async def test_health_reports_both_listeners(client, aiohttp_server):
-    from emulator.api import keys
-
+async def test_health_reports_both_listeners(client, serve_obs):
     before = await client.get("/_emulator/health")
-    obs = await aiohttp_server(client.app[keys.OBS_APP])
-    client.app[keys.ENDPOINTS].obs_url = str(obs.make_url("")).rstrip("/")
+    await serve_obs(client)
     after = await client.get("/_emulator/health")
 
     assert before.status == 503 and (await before.json())["obs"] == "not listening"
@@ -73,23 +70,7 @@ async def test_health_reports_both_listeners(client, aiohttp_server):
 async def test_secrets_stay_out_of_the_log(make_client, caplog):
     client = await make_client(token=None, auth="strict")
     with caplog.at_level(logging.DEBUG):
-        await client.post(
-            "/v3/auth/tokens",
-            json={
-                "auth": {
-                    "identity": {
-                        "methods": ["password"],
-                        "password": {
-                            "user": {
-                                "name": "demo-user",
-                                "password": "demo-password",
-                                "domain": {"name": "demo-domain"},
-                            }
-                        },
-                    }
-                }
-            },
-        )
+        await client.post("/v3/auth/tokens", json=password_body())
         await client.get(TASKS_URL, headers={"X-Auth-Token": "MIIEMU-secret-token"})
         await client.post(
             "/_emulator/iam/credentials",
@@ -110,13 +91,8 @@ def test_sigterm_answers_in_flight_requests_and_stops_within_a_second(tmp_path):
     scenario.write_text("name: slow\nactive: true\nrules:\n  - respond: {delay: 400}\n")
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "emulator",
-            "--port",
-            "0",
-            "--obs-port",
-            "0",
+            *EMULATOR_COMMAND,
+            *FREE_PORTS,
             "--scenarios",
             str(scenario),
         ],
@@ -153,7 +129,7 @@ def test_sigterm_answers_in_flight_requests_and_stops_within_a_second(tmp_path):
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_signals_stop_cleanly(signum):
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0", "--obs-port", "0"],
+        [*EMULATOR_COMMAND, *FREE_PORTS],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

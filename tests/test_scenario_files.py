@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -12,7 +11,7 @@ from emulator.api import keys
 from emulator.app import create_app
 from emulator.config import Config, load_config
 from emulator.scenarios.loader import ScenarioError
-from tests.conftest import REPO, TASKS_URL
+from tests.conftest import EMULATOR_COMMAND, FREE_PORTS, REPO, TASKS_URL
 
 INVALID = {
     "bad-yaml": ("name: x\nrules:\n  - respond: {error: ModelArts.0010\n", 4, "not valid YAML"),
@@ -95,13 +94,8 @@ def test_command_line_start_fails_with_the_message(tmp_path):
 
     result = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "emulator",
-            "--port",
-            "0",
-            "--obs-port",
-            "0",
+            *EMULATOR_COMMAND,
+            *FREE_PORTS,
             "--scenarios",
             str(path),
         ],
