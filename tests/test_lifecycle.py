@@ -285,7 +285,7 @@ async def test_auto_grouping_needs_2_to_200_groups(client, groups):
     response = await client.post(f"{DATASETS}/DemoImageDataset001/tasks", json=body)
 
     error = await _json(response, 400)
-    assert error["error_code"] == "ModelArts.4200" and "n_clusters" in error["error_msg"]
+    assert error["error_code"] == "ModelArts.4622" and "n_clusters" in error["error_msg"]
 
 
 async def test_auto_grouping_needs_fewer_groups_than_samples(client):
@@ -293,6 +293,14 @@ async def test_auto_grouping_needs_fewer_groups_than_samples(client):
     response = await client.post(f"{DATASETS}/DemoImageDataset001/tasks", json=body)
 
     assert (await _json(response, 400))["error_code"] == "ModelArts.4622"
+
+
+async def test_pre_labeling_needs_a_model_id(client):
+    response = await client.post(
+        f"{DATASETS}/DemoImageDataset001/tasks", json={"task_type": "pre-label"}
+    )
+
+    assert (await _json(response, 400))["error_code"] == "ModelArts.4934"
 
 
 async def test_pre_labeling_needs_a_model_that_exists(client):

@@ -62,18 +62,27 @@ def strategy(node: dict, depth: int = 0) -> st.SearchStrategy:
 BODIES = strategy(SCHEMA)
 
 
-def scalar_paths(document: object, path: tuple = ()) -> list[tuple]:
-    if isinstance(document, dict):
-        found = [path] if path else []
+def _resolve(node: dict) -> dict:
+    while "$ref" in node:
+        node = DEFS[node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def constrained_paths(document: object, node: dict, path: tuple = ()) -> list[tuple]:
+    """Paths of the values in ``document`` whose type the schema fixes (not free objects)."""
+    node = _resolve(node)
+    found = [path] if path and node.get("type") else []
+    if isinstance(document, dict) and "properties" in node:
         for key, value in document.items():
-            found += scalar_paths(value, (*path, key))
-        return found
-    if isinstance(document, list):
-        found = [path]
+            if key in node["properties"]:
+                found += constrained_paths(value, node["properties"][key], (*path, key))
+    elif isinstance(document, dict) and isinstance(node.get("additionalProperties"), dict):
+        for key, value in document.items():
+            found += constrained_paths(value, node["additionalProperties"], (*path, key))
+    elif isinstance(document, list) and "items" in node:
         for index, value in enumerate(document):
-            found += scalar_paths(value, (*path, index))
-        return found
-    return [path]
+            found += constrained_paths(value, node["items"], (*path, index))
+    return found
 
 
 def wrong_value(value: object) -> object:
@@ -116,7 +125,7 @@ def test_schema_valid_bodies_pass_validation(modelarts_emulator_session, body):
 @SETTINGS
 @given(body=BODIES, data=st.data())
 def test_breaking_one_field_is_refused_naming_it(modelarts_emulator_session, body, data):
-    paths = scalar_paths(body)
+    paths = constrained_paths(body, SCHEMA)
     if not paths:
         body, paths = {"task_type": "auto-label"}, [("task_type",)]
     path = data.draw(st.sampled_from(paths))

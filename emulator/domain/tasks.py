@@ -29,7 +29,6 @@ from emulator.domain.timeline import ACTIVE, TaskStatus, Timeline, default_timel
 from emulator.errors import ModelArtsError
 from emulator.obs.paths import parse_obs_path
 
-INVALID_REQUEST = "ModelArts.4200"
 NO_LABELED_SAMPLES = "ModelArts.4405"
 TOO_FEW_PER_LABEL = "ModelArts.4406"
 NO_UNLABELED_SAMPLES = "ModelArts.4407"
@@ -38,6 +37,7 @@ KMS_BUCKET = "ModelArts.4826"
 UNSUPPORTED_DATASET = "ModelArts.4820"
 TOO_MANY_GROUPS = "ModelArts.4622"
 MODEL_MISSING = "ModelArts.3001"
+INVALID_MODEL = "ModelArts.4934"
 TASK_MISSING = "ModelArts.4612"
 TASK_STOPPED = "ModelArts.4393"
 TASK_FINISHED = "ModelArts.2796"
@@ -213,9 +213,7 @@ class Tasks:
 
     def _check_model(self, model_id: str | None) -> None:
         if not model_id:
-            raise ModelArtsError(
-                INVALID_REQUEST, detail="$.model_id: pre-labeling needs the id of a model"
-            )
+            raise ModelArtsError(INVALID_MODEL, detail="(pre-labeling needs model_id)")
         if model_id not in self.models:
             raise ModelArtsError(MODEL_MISSING, params=(model_id,))
 
@@ -226,9 +224,9 @@ class Tasks:
         low, high = GROUPS_RANGE
         if not isinstance(groups, int) or isinstance(groups, bool) or not low <= groups <= high:
             raise ModelArtsError(
-                INVALID_REQUEST,
-                detail=f"$.config.n_clusters: auto grouping needs {low} to {high} groups, "
-                f"got {groups!r}",
+                TOO_MANY_GROUPS,
+                detail=f"(config.n_clusters: auto grouping needs {low} to {high} groups, "
+                f"got {groups!r})",
             )
         unlabeled = sum(1 for s in dataset.samples.values() if s.awaits_labels)
         if groups >= unlabeled:
