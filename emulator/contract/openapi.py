@@ -36,7 +36,6 @@ KEYSTONE_ERROR = {
         }
     },
 }
-ANY_OBJECT = {"type": "object"}
 EMULATOR_HEADERS = [
     {
         "name": "X-Emulator-Strict",

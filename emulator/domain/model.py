@@ -45,7 +45,6 @@ class TaskType:
     PRE_LABEL = "pre-label"
     AUTO_GROUPING = "auto-grouping"
 
-    ALL = (AUTO_LABEL, PRE_LABEL, AUTO_GROUPING)
     LABELING = (AUTO_LABEL, PRE_LABEL)
     # The integer ``type`` of task listings (and of older request bodies).
     NUMBERS = MappingProxyType({AUTO_LABEL: 0, PRE_LABEL: 1, AUTO_GROUPING: 2})
