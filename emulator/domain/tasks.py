@@ -107,7 +107,8 @@ class Tasks:
         self, project_id: str, dataset_id: str, request: dict, timeline: Timeline | None = None
     ) -> Task:
         """Check the documented preconditions, then queue the task."""
-        dataset, _ = self.datasets.samples(project_id, dataset_id)
+        dataset = self.datasets.get(project_id, dataset_id)
+        self.datasets.discover(dataset)  # objects uploaded since the last look count too
         task_type = task_type_of(request)
         config = dict(request.get("config") or {})
         self._check_paths(config)
