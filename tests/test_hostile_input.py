@@ -220,3 +220,25 @@ async def test_real_aiohttp_client_sees_json_errors_only(client):
         ) as response,
     ):
         assert response.content_type == "application/json"
+
+
+@pytest.mark.parametrize("name", ["low_score", "high_score"])
+async def test_score_filter_that_is_not_a_number_is_refused(client, name):
+    url = f"/v2/{DEMO_PROJECT}/datasets/DemoImageDataset001/data-annotations/samples"
+
+    response = await client.get(url, params={name: "high"})
+
+    assert await _refusal(response) == (400, "ModelArts.4200")
+
+
+async def test_score_filters_select_auto_labeled_samples(make_client):
+    client = await make_client(clock="manual")
+    await client.post(TASKS_URL, json={})
+    await client.post("/_emulator/clock/advance", json={"seconds": 10})
+    url = f"/v2/{DEMO_PROJECT}/datasets/DemoImageDataset001/auto-annotations/samples"
+
+    everything = await (await client.get(url)).json()
+    confident = await (await client.get(url, params={"low_score": "0.6"})).json()
+
+    scores = [float(s["score"]) for s in everything["samples"]]
+    assert confident["sample_count"] == sum(1 for score in scores if score >= 0.6)

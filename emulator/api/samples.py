@@ -22,6 +22,18 @@ def _batch(results: list[dict]) -> dict:
     return body
 
 
+def _score(query: dict, name: str, default: float) -> float:
+    text = query.get(name)
+    if text is None:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ModelArtsError(
+            "ModelArts.4200", detail=f"$.{name}: expected a number, got {text!r}"
+        ) from None
+
+
 def _filtered(samples: list[Sample], query: dict) -> list[Sample]:
     if query.get("sample_state"):
         samples = [s for s in samples if s.state == query["sample_state"]]
@@ -31,13 +43,9 @@ def _filtered(samples: list[Sample], query: dict) -> list[Sample]:
         ]
     if query.get("sample_type") is not None:
         samples = [s for s in samples if s.sample_type == query["sample_type"]]
-    low, high = query.get("low_score"), query.get("high_score")
-    if low or high:
-        samples = [
-            s
-            for s in samples
-            if s.score is not None and float(low or 0) <= s.score <= float(high or 1)
-        ]
+    if "low_score" in query or "high_score" in query:
+        low, high = _score(query, "low_score", 0.0), _score(query, "high_score", 1.0)
+        samples = [s for s in samples if s.score is not None and low <= s.score <= high]
     if query.get("order") == "desc":
         samples = list(reversed(samples))
     return samples
