@@ -7,7 +7,7 @@ import json
 from aiohttp import web
 
 from emulator.api import keys
-from emulator.api.payloads import INVALID_REQUEST, read_json
+from emulator.api.payloads import EMPTY_REQUEST, INVALID_REQUEST, read_json
 from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import ScenarioBook, ScenarioConflict
 from emulator.scenarios.loader import ScenarioError
@@ -33,7 +33,7 @@ def _summary(book: ScenarioBook, scenario: Scenario) -> dict:
 async def _scenario_from_body(request: web.Request) -> Scenario:
     text = (await request.read()).decode("utf-8", errors="replace")
     if not text.strip():
-        raise ModelArtsError("ModelArts.4202")
+        raise ModelArtsError(EMPTY_REQUEST)
     try:
         return request.app[keys.SCENARIO_LOADER].load_text(text, ADMIN_SOURCE)
     except ScenarioError as error:

@@ -11,7 +11,6 @@ from emulator.api import keys
 from emulator.journal import RecordedRequest
 
 log = logging.getLogger("emulator.access")
-near_miss_log = logging.getLogger("emulator.scenarios")
 
 
 @web.middleware

@@ -91,8 +91,8 @@ def sample(entry: Sample) -> dict:
 def task(entry: Task, catalog: ErrorCatalog, *, listing: bool = False) -> dict:
     state = entry.state
     message = state.message
-    if message is None and state.code in catalog:
-        message = catalog.lookup(state.code).message
+    if message is None and state.code:
+        message = _catalog_message(catalog, state.code)
     end_ms = entry.finished_ms or entry.evaluated_ms
     body = {
         "task_id": entry.task_id,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys, render
-from emulator.api.payloads import request_body, request_query
+from emulator.api.payloads import INVALID_REQUEST, request_body, request_query
+from emulator.domain.datasets import SAMPLE_MISSING
 from emulator.domain.model import Sample, SampleState
 from emulator.errors import ModelArtsError
 
@@ -30,7 +31,7 @@ def _score(query: dict, name: str, default: float) -> float:
         return float(text)
     except ValueError:
         raise ModelArtsError(
-            "ModelArts.4200", detail=f"$.{name}: expected a number, got {text!r}"
+            INVALID_REQUEST, detail=f"$.{name}: expected a number, got {text!r}"
         ) from None
 
 
@@ -119,6 +120,6 @@ async def describe_auto_annotation_sample(request: web.Request) -> web.Response:
     )
     if sample.state != SampleState.TO_CONFIRM:
         raise ModelArtsError(
-            "ModelArts.4338", detail=f"(sample {sample.sample_id} has no auto labels to confirm)"
+            SAMPLE_MISSING, detail=f"(sample {sample.sample_id} has no auto labels to confirm)"
         )
     return web.json_response(render.sample(sample))

@@ -30,6 +30,7 @@ from emulator.errors import ModelArtsError
 from emulator.obs.paths import ObsPath, parse_obs_path
 
 DATASET_MISSING = "ModelArts.4352"
+SAMPLE_MISSING = "ModelArts.4338"
 BUCKET_MISSING = "ModelArts.4311"
 INVALID_REQUEST = "ModelArts.4200"
 SAMPLE_TYPE_BY_DATASET = {
@@ -226,7 +227,7 @@ class Datasets:
         sample = dataset.samples.get(sample_id)
         if sample is None:
             raise ModelArtsError(
-                "ModelArts.4338", detail=f"(sample_id {sample_id!r} is not in the dataset)"
+                SAMPLE_MISSING, detail=f"(sample_id {sample_id!r} is not in the dataset)"
             )
         return sample
 
@@ -284,7 +285,7 @@ class Datasets:
         for entry in entries:
             sample = dataset.samples.get(entry.get("sample_id", ""))
             if sample is None:
-                results.append(_failure(None, "ModelArts.4338", "The resource not exists"))
+                results.append(_failure(None, SAMPLE_MISSING, "The resource not exists"))
                 continue
             if "labels" in entry:
                 sample.labels = [dict(label) for label in entry["labels"] or []]
@@ -308,7 +309,7 @@ class Datasets:
         for sample_id in sample_ids:
             sample = dataset.samples.pop(sample_id, None)
             if sample is None:
-                results.append(_failure(None, "ModelArts.4338", "The resource not exists"))
+                results.append(_failure(None, SAMPLE_MISSING, "The resource not exists"))
                 continue
             dataset.removed_sources.add(sample.source)
             if delete_source:
