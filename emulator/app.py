@@ -1,30 +1,39 @@
 """``create_app(config)``: wire the contract, the domain, OBS and the HTTP layer into one app.
 
-The returned application serves the ModelArts API; the S3-compatible OBS application that
-shares its storage is attached as ``app[keys.OBS_APP]`` and started beside it by the CLI
-(and by tests that need it).
+The root application owns what every request meets (the journal and access log, error
+rendering) and the shared services; each surface is a sub-app with only the middlewares
+it needs: ``/v2`` ModelArts (authentication, scenarios), ``/v3`` IAM (scenarios) and
+``/_emulator`` the control API (its guard). The S3-compatible OBS listener, the task
+ticker and the validator warm-up start and stop with the application, so the CLI, tests
+and embedders all get the same server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from emulator import __version__
 from emulator.api import keys
-from emulator.api.authentication import authenticate
-from emulator.api.control_guard import guard_control_api
+from emulator.api.control.routes import PREFIX as CONTROL_PREFIX
+from emulator.api.control.routes import ROUTES as CONTROL_ROUTES
+from emulator.api.control.routes import create_control_app
 from emulator.api.errors import render_errors
+from emulator.api.iam.routes import PREFIX as IAM_PREFIX
+from emulator.api.iam.routes import ROUTES as IAM_ROUTES
+from emulator.api.iam.routes import create_iam_app
+from emulator.api.modelarts.routes import DOCUMENTED, create_modelarts_app
+from emulator.api.modelarts.routes import PREFIX as MODELARTS_PREFIX
 from emulator.api.observe import observe
 from emulator.api.payloads import MAX_BODY_BYTES
-from emulator.api.routes import DOCUMENTED, EXTRA, add_routes
-from emulator.api.scripted import apply_scenarios
+from emulator.api.routing import OBJECT, RouteTable, add_routes, published, route
 from emulator.config import Config
-from emulator.contract import load_contract
+from emulator.contract import Contract, load_contract
 from emulator.contract.openapi import build_openapi
-from emulator.domain.clock import ManualClock, SystemClock
+from emulator.domain.clock import Clock, ManualClock, SystemClock
 from emulator.domain.service import Emulator
 from emulator.domain.tasks import TaskSettings
 from emulator.journal import Journal
@@ -36,10 +45,26 @@ from emulator.seed import SEED_SCHEMA, load_seed
 
 TICK_SECONDS = 0.1
 MAX_OBJECT_BYTES = 256 * 1024 * 1024
+# In-flight requests get this long to finish when the server stops.
+SHUTDOWN_SECONDS = 0.8
 
 
-def create_app(config: Config) -> web.Application:
-    """A ready application; raises ``ContractError``, ``SeedError`` or ``ScenarioError``."""
+async def _openapi(request: web.Request) -> web.Response:
+    """GET /openapi.json: the contract as OpenAPI 3.1."""
+    return web.json_response(request.app[keys.OPENAPI])
+
+
+ROOT_ROUTES: RouteTable = [
+    (route("GET", "/openapi.json", "This document", response=OBJECT), _openapi),
+]
+
+
+def create_app(config: Config, *, clock: Clock | None = None) -> web.Application:
+    """A ready application; raises a ``StartupError`` naming what is wrong and where.
+
+    ``clock`` replaces the one ``config.clock`` names (tests inject one with an instant
+    sleeper).
+    """
     config = config.with_defaults_resolved()
     contract = load_contract(config.schemas_dir)
     seed, identities = load_seed(config.seed, contract.schema(SEED_SCHEMA))
@@ -49,15 +74,13 @@ def create_app(config: Config) -> web.Application:
         book.add(scenario)
     book.seal()
     store = ObjectStore()
-    clock = ManualClock() if config.clock == "manual" else SystemClock()
+    if clock is None:
+        clock = ManualClock() if config.clock == "manual" else SystemClock()
     settings = TaskSettings(
         duration_ms=int(config.task_duration * 1000),
         max_running_per_dataset=config.max_running_tasks,
     )
-    app = web.Application(
-        middlewares=[observe, render_errors, guard_control_api, authenticate, apply_scenarios],
-        client_max_size=MAX_BODY_BYTES,
-    )
+    app = web.Application(middlewares=[observe, render_errors], client_max_size=MAX_BODY_BYTES)
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
     app[keys.EMULATOR] = Emulator(seed, store, clock, settings)
@@ -67,10 +90,13 @@ def create_app(config: Config) -> web.Application:
     app[keys.JOURNAL] = Journal(config.journal_size)
     app[keys.IDENTITIES] = identities
     app[keys.ENDPOINTS] = keys.Endpoints()
-    add_routes(app, contract)
-    app[keys.OPENAPI] = build_openapi(
-        contract, DOCUMENTED, (route for route, _ in EXTRA), version=__version__
-    )
+    add_routes(app, ROOT_ROUTES)
+    app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
+    app.add_subapp(IAM_PREFIX, create_iam_app())
+    app.add_subapp(CONTROL_PREFIX, create_control_app())
+    app[keys.OPENAPI] = _openapi_document(contract)
+    app.on_startup.append(_warm_up)
+    app.cleanup_ctx.append(_obs_listener)
     app.cleanup_ctx.append(_advance_tasks_in_background)
 
     async def close_store(_app: web.Application) -> None:
@@ -80,7 +106,51 @@ def create_app(config: Config) -> web.Application:
     return app
 
 
-async def _advance_tasks_in_background(app: web.Application):
+def _openapi_document(contract: Contract) -> dict:
+    routes = [
+        *published(IAM_PREFIX, IAM_ROUTES),
+        *published("", ROOT_ROUTES),
+        *published(CONTROL_PREFIX, CONTROL_ROUTES),
+    ]
+    return build_openapi(contract, DOCUMENTED, routes, version=__version__)
+
+
+async def _warm_up(app: web.Application) -> None:
+    """Compile the validation fast paths in a thread while the server already answers."""
+    asyncio.get_running_loop().run_in_executor(None, app[keys.CONTRACT].compile_fast)
+
+
+async def _obs_listener(app: web.Application) -> AsyncIterator[None]:
+    """The S3-compatible OBS listener on its own port, sharing this app's storage.
+
+    With no OBS port configured (an embedder that serves OBS itself, or not at all) there
+    is none, and health says so.
+    """
+    config = app[keys.CONFIG]
+    if config.obs_port is None:
+        yield
+        return
+    runner = web.AppRunner(
+        app[keys.OBS_APP], access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, config.host, config.obs_port).start()
+        app[keys.ENDPOINTS].obs_url = url_of(runner.addresses[0])
+        yield
+    finally:
+        app[keys.ENDPOINTS].obs_url = None
+        await runner.cleanup()
+
+
+def url_of(address: tuple) -> str:
+    """``http://host:port`` for a bound socket address (IPv6 hosts in brackets)."""
+    host, port = address[0], address[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+async def _advance_tasks_in_background(app: web.Application) -> AsyncIterator[None]:
     """On the system clock, finish tasks on time even when nobody polls them."""
     emulator = app[keys.EMULATOR]
     ticker = None

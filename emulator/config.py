@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from emulator.errors import StartupError
+
 ENV_PREFIX = "MODELARTS_EMULATOR_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 CLOCK_MODES = ("system", "manual")
@@ -81,7 +83,7 @@ def _parse_count(text: str) -> int:
 class Config:
     host: str = "127.0.0.1"
     port: int = 8080
-    obs_port: int = 9000
+    obs_port: int | None = 9000  # None: no OBS listener
     seed: Path | None = None
     scenarios: tuple[Path, ...] = ()
     strict: bool = False
@@ -182,7 +184,7 @@ SETTINGS: tuple[Setting, ...] = (
 assert {s.field for s in SETTINGS} == {f.name for f in fields(Config)}, "every field has a setting"
 
 
-class ConfigError(ValueError):
+class ConfigError(StartupError, ValueError):
     """A flag or environment variable holds a value the emulator cannot use."""
 
 

@@ -1,8 +1,11 @@
-"""The one error type every layer raises; its wire form comes from the error catalog.
+"""The one error model: refusals that render themselves, and failures to start.
 
-A ``ModelArtsError`` names a catalog code (and the HTTP status where the catalog lists the
-code under several statuses). The catalog, loaded from ``schemas/error-catalog.json`` at
-start, supplies the documented message, so no code path invents its own wording.
+``ServiceError`` is what any layer raises to refuse a request; each subclass is one
+service's wire format (ModelArts' ``error_code``/``error_msg``, IAM's Keystone
+``{"error": ...}``). A ``ModelArtsError`` names a catalog code; the catalog, loaded from
+``schemas/error-catalog.json`` at start, supplies the documented message, so no code path
+invents its own wording. ``StartupError`` is every reason the emulator cannot start
+(configuration, contract, seed, scenario files): the CLI reports it in one line.
 """
 
 from __future__ import annotations
@@ -11,9 +14,39 @@ import re
 from dataclasses import dataclass
 
 _PLACEHOLDER = re.compile(r"%s|\{[^{}]*\}")
+KEYSTONE_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
 
 
-class ModelArtsError(Exception):
+class StartupError(Exception):
+    """The emulator cannot start with this configuration; the message says why and where."""
+
+
+class ServiceError(Exception):
+    """A refusal as one emulated service words it."""
+
+    headers: dict[str, str]
+
+    def render(self, catalog: ErrorCatalog) -> tuple[int, dict]:
+        """HTTP status and JSON body."""
+        raise NotImplementedError
+
+
+class KeystoneError(ServiceError):
+    """IAM's refusals: ``{"error": {"code", "message", "title"}}``, as Keystone answers."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+        self.headers = {}
+
+    def render(self, catalog: ErrorCatalog) -> tuple[int, dict]:
+        title = KEYSTONE_TITLES.get(self.status, "Error")
+        return self.status, {
+            "error": {"code": self.status, "message": self.message, "title": title}
+        }
+
+
+class ModelArtsError(ServiceError):
     """A refusal as the service words it: ``{"error_code": code, "error_msg": message}``.
 
     ``params`` fill the catalog message's placeholders (``%s``, ``{0}``, ``{id}``) in order;
@@ -43,6 +76,9 @@ class ModelArtsError(Exception):
         self.detail = detail
         self.message = message
         self.headers = headers or {}
+
+    def render(self, catalog: ErrorCatalog) -> tuple[int, dict]:
+        return catalog.render(self)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from emulator.auth.identity import Credential, Domain, Identities, ProjectRef, U
 from emulator.config import BUNDLED_SEED
 from emulator.contract import PayloadValidator
 from emulator.domain.model import Model
+from emulator.domain.paths import parse_obs_path
 from emulator.domain.service import Seed, SeedDataset, SeedObject
-from emulator.errors import ModelArtsError
-from emulator.obs.paths import parse_obs_path
+from emulator.errors import ModelArtsError, StartupError
 
 SEED_SCHEMA = "seed.schema.json"
 
 
-class SeedError(ValueError):
+class SeedError(StartupError, ValueError):
     """The seed file cannot be used; the message names the file and what is wrong."""
 
 

@@ -31,6 +31,10 @@ def make_client(aiohttp_client):
 
     async def start(token: str | None = ANY_TOKEN, **config_fields):
         headers = {"X-Auth-Token": token} if token else {}
+        # Each app's OBS listener on a free loopback port; none where a test pretends to
+        # listen beyond loopback (only the control API's guard reads that host).
+        loopback = config_fields.get("host", "127.0.0.1").startswith("127.")
+        config_fields.setdefault("obs_port", 0 if loopback else None)
         return await aiohttp_client(create_app(Config(**config_fields)), headers=headers)
 
     return start
@@ -51,18 +55,21 @@ EMULATOR_COMMAND = [sys.executable, "-m", "emulator"]
 FREE_PORTS = ["--port", "0", "--obs-port", "0"]
 
 
+def obs_url(client) -> str:
+    """Where the OBS listener of a test client's emulator answers."""
+    return client.app[keys.ENDPOINTS].obs_url
+
+
 @pytest.fixture
-def serve_obs(aiohttp_server):
-    """Serve a client's OBS listener too; returns a boto3 client for it."""
+def serve_obs():
+    """A boto3 client for a test client's OBS listener."""
 
     async def serve(client):
         import boto3
 
-        obs = await aiohttp_server(client.app[keys.OBS_APP])
-        client.app[keys.ENDPOINTS].obs_url = str(obs.make_url("")).rstrip("/")
         return boto3.client(
             "s3",
-            endpoint_url=str(obs.make_url("")),
+            endpoint_url=obs_url(client),
             aws_access_key_id="ak",
             aws_secret_access_key="sk",
             region_name="eu-de",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 
-async def test_health_says_the_api_is_ready_and_the_obs_listener_is_not_started(client):
+async def test_health_is_ready_once_the_app_started_its_obs_listener(client):
     response = await client.get("/_emulator/health")
 
     body = await response.json()
-    assert (response.status, body["api"], body["obs"]) == (503, "ready", "not listening")
+    assert (response.status, body["api"], body["obs"]) == (200, "ready", "ready")
+    s3 = await client.session.get(f"{body['obs_url']}/demo-bucket")
+    assert s3.status in (200, 403)  # the listener answers S3, whatever its auth says
 
 
 async def test_clock_reports_its_mode(make_client):

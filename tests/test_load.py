@@ -9,7 +9,7 @@ import random
 import pytest
 
 from emulator.api import keys
-from tests.conftest import TASKS_URL
+from tests.conftest import TASKS_URL, obs_url
 
 FAKE_SIGNATURE = {  # the OBS listener accepts any signature, as documented
     "Authorization": "AWS4-HMAC-SHA256 Credential=ak/20260101/eu-de/s3/aws4_request, "
@@ -18,17 +18,15 @@ FAKE_SIGNATURE = {  # the OBS listener accepts any signature, as documented
 
 
 @pytest.fixture
-async def served(make_client, aiohttp_server):
-    client = await make_client(clock="manual", max_running_tasks=100_000)
-    obs = await aiohttp_server(client.app[keys.OBS_APP])
-    return client, obs
+async def served(make_client):
+    return await make_client(clock="manual", max_running_tasks=100_000)
 
 
 async def test_thousand_concurrent_mixed_requests_lose_nothing(served):
-    client, obs = served
+    client = served
     session = client.session
-    obs_url = str(obs.make_url("")).rstrip("/")
-    await session.put(f"{obs_url}/load-bucket", headers=FAKE_SIGNATURE)
+    obs = obs_url(client)
+    await session.put(f"{obs}/load-bucket", headers=FAKE_SIGNATURE)
     seeded = [(await (await client.post(TASKS_URL, json={})).json())["task_id"] for _ in range(50)]
     kinds = (
         ["start"] * 400
@@ -56,12 +54,10 @@ async def test_thousand_concurrent_mixed_requests_lose_nothing(served):
             return kind, response.status, None
         if kind == "put":
             response = await session.put(
-                f"{obs_url}/load-bucket/k/{index}", data=b"v" * index, headers=FAKE_SIGNATURE
+                f"{obs}/load-bucket/k/{index}", data=b"v" * index, headers=FAKE_SIGNATURE
             )
             return kind, response.status, index
-        response = await session.get(
-            f"{obs_url}/demo-bucket/images/cat-01.jpg", headers=FAKE_SIGNATURE
-        )
+        response = await session.get(f"{obs}/demo-bucket/images/cat-01.jpg", headers=FAKE_SIGNATURE)
         return kind, response.status, await response.read()
 
     results = await asyncio.gather(*(one(i, kind) for i, kind in enumerate(kinds)))

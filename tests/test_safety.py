@@ -58,13 +58,15 @@ async def test_api_itself_is_not_behind_the_admin_token(make_client):
     assert (await client.get(TASKS_URL)).status == 200
 
 
-async def test_health_reports_both_listeners(client, serve_obs):
-    before = await client.get("/_emulator/health")
-    await serve_obs(client)
-    after = await client.get("/_emulator/health")
+async def test_health_reports_both_listeners(make_client):
+    with_obs = await make_client()
+    without_obs = await make_client(obs_port=None)
 
-    assert before.status == 503 and (await before.json())["obs"] == "not listening"
-    assert after.status == 200 and (await after.json())["obs"] == "ready"
+    ready = await with_obs.get("/_emulator/health")
+    starting = await without_obs.get("/_emulator/health")
+
+    assert ready.status == 200 and (await ready.json())["obs"] == "ready"
+    assert starting.status == 503 and (await starting.json())["obs"] == "not listening"
 
 
 async def test_secrets_stay_out_of_the_log(make_client, caplog):

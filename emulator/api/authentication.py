@@ -24,25 +24,25 @@ from emulator.auth.signature import (
     signature,
     signatures_equal,
 )
+from emulator.codes import (
+    BAD_AUTHORIZATION,
+    NO_PROJECT_IN_TOKEN,
+    NO_TOKEN,
+    PROJECT_MISMATCH,
+    SIGNATURE_CHECK_FAILED,
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    UNKNOWN_ACCESS_KEY,
+)
 from emulator.errors import ModelArtsError
 
-PROTECTED_PREFIXES = ("/v2/",)
 MAX_CLOCK_SKEW_SECONDS = 15 * 60
-
-NO_TOKEN = "ModelArts.0201"
-TOKEN_EXPIRED = "ModelArts.0202"
-TOKEN_INVALID = "ModelArts.0203"
-BAD_AUTHORIZATION = "ModelArts.0206"
-SIGNATURE_CHECK_FAILED = "ModelArts.0208"
-NO_PROJECT_IN_TOKEN = "ModelArts.0212"
-PROJECT_MISMATCH = "ModelArts.0210"
-UNKNOWN_ACCESS_KEY = "ModelArts.3801"
 
 
 @web.middleware
 async def authenticate(request: web.Request, handler) -> web.StreamResponse:
-    mode = request.app[keys.CONFIG].auth
-    if mode == "off" or not request.path.startswith(PROTECTED_PREFIXES):
+    mode = request.config_dict[keys.CONFIG].auth
+    if mode == "off":
         return await handler(request)
     await check_request(request, strict=mode == "strict")
     return await handler(request)
@@ -50,7 +50,7 @@ async def authenticate(request: web.Request, handler) -> web.StreamResponse:
 
 async def check_request(request: web.Request, *, strict: bool) -> None:
     """Raise the service's refusal if the request is not authenticated in this mode."""
-    identities = request.app[keys.IDENTITIES]
+    identities = request.config_dict[keys.IDENTITIES]
     token = request.headers.get("X-Auth-Token", "").strip()
     authorization = request.headers.get("Authorization", "").strip()
     if token:
@@ -73,7 +73,7 @@ def _check_token(request: web.Request, identities: Identities, value: str) -> No
         raise ModelArtsError(
             TOKEN_INVALID, status=401, detail="(the token was not issued by this emulator's IAM)"
         )
-    if token.expired(request.app[keys.EMULATOR].clock.now_ms()):
+    if token.expired(request.config_dict[keys.EMULATOR].clock.now_ms()):
         raise ModelArtsError(TOKEN_EXPIRED)
     if token.project is None:
         raise ModelArtsError(NO_PROJECT_IN_TOKEN)

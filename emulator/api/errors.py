@@ -1,4 +1,4 @@
-"""Turn every failure, ours or aiohttp's, into the service's error body."""
+"""Turn every failure, ours or aiohttp's, into the error body of the service that failed."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ import logging
 from aiohttp import web
 
 from emulator.api import keys
-from emulator.api.iam import IamError
-from emulator.errors import ModelArtsError
+from emulator.codes import API_MISSING, BODY_TOO_LARGE, INTERNAL_ERROR
+from emulator.errors import ModelArtsError, ServiceError
 
 log = logging.getLogger("emulator")
 
-API_MISSING = "ModelArts.4204"
-BODY_TOO_LARGE = "ModelArts.4104"
-INTERNAL_ERROR = "ModelArts.0010"
 
-
-def error_response(request: web.Request, error: ModelArtsError) -> web.Response:
-    status, body = request.app[keys.CONTRACT].catalog.render(error)
-    request[keys.ERROR_CODE] = error.code
+def error_response(request: web.Request, error: ServiceError) -> web.Response:
+    status, body = error.render(request.config_dict[keys.CONTRACT].catalog)
+    if isinstance(error, ModelArtsError):
+        request[keys.ERROR_CODE] = error.code
     response = web.json_response(body, status=status, headers=error.headers)
     if status in (408, 413):
         response.force_close()  # the rest of the body is never read
@@ -43,13 +40,11 @@ def _from_http_exception(request: web.Request, exception: web.HTTPException) -> 
 
 @web.middleware
 async def render_errors(request: web.Request, handler) -> web.StreamResponse:
-    """Every answer that is not a success has the ``error_code``/``error_msg`` shape."""
+    """Every answer that is not a success has its service's error shape."""
     try:
         return await handler(request)
-    except ModelArtsError as error:
+    except ServiceError as error:
         return error_response(request, error)
-    except IamError as error:  # IAM is another service, with Keystone's error format
-        return error.response()
     except web.HTTPException as exception:
         if exception.status < 400:
             raise

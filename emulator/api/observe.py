@@ -1,4 +1,8 @@
-"""One log line and one journal entry per request, written after the answer is known."""
+"""One log line and one journal entry per request, written after the answer is known.
+
+Root middleware: it sees every request, and leaves out of the journal those of sub-apps
+marked ``OFF_THE_RECORD`` (the control API's own calls).
+"""
 
 from __future__ import annotations
 
@@ -28,17 +32,21 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
             error_code or "-",
             elapsed_ms,
         )
-    journal = request.app[keys.JOURNAL]
-    if journal.enabled and not request.path.startswith("/_emulator/"):
+    journal = request.config_dict[keys.JOURNAL]
+    if journal.enabled and not _off_the_record(request):
         journal.record(_entry(request, response.status, error_code, elapsed_ms))
     return response
+
+
+def _off_the_record(request: web.Request) -> bool:
+    return any(app.get(keys.OFF_THE_RECORD, False) for app in request.match_info.apps)
 
 
 def _entry(
     request: web.Request, status: int, error_code: str | None, elapsed_ms: float
 ) -> RecordedRequest:
     entry = RecordedRequest(
-        time_ms=int(time.time() * 1000),
+        time_ms=request.config_dict[keys.EMULATOR].clock.now_ms(),
         method=request.method,
         path=request.path,
         query_string=request.query_string,

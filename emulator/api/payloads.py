@@ -9,6 +9,13 @@ import logging
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.codes import (
+    BODY_TIMEOUT,
+    BODY_TOO_LARGE,
+    EMPTY_REQUEST,
+    INVALID_REQUEST,
+    MALFORMED_JSON,
+)
 from emulator.contract import Operation, Violation
 from emulator.errors import ModelArtsError
 
@@ -17,12 +24,7 @@ log = logging.getLogger("emulator.validation")
 MAX_BODY_BYTES = 12 * 1024 * 1024
 STRICT_HEADER = "X-Emulator-Strict"
 
-BODY_TOO_LARGE = "ModelArts.4104"
-BODY_TIMEOUT = "ModelArts.4205"
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-MALFORMED_JSON = "ModelArts.4105"
-INVALID_REQUEST = "ModelArts.4200"
-EMPTY_REQUEST = "ModelArts.4202"
 
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
@@ -72,7 +74,7 @@ async def read_json(request: web.Request, *, strict: bool = False) -> object:
     try:
         # aiohttp stops reading past client_max_size (413); a sender that trickles its
         # body is cut off instead of holding the connection forever.
-        raw = await asyncio.wait_for(request.read(), request.app[keys.CONFIG].body_timeout)
+        raw = await asyncio.wait_for(request.read(), request.config_dict[keys.CONFIG].body_timeout)
     except TimeoutError:
         raise ModelArtsError(BODY_TIMEOUT, status=408, headers={"Connection": "close"}) from None
     request[keys.RAW_BODY] = raw
@@ -95,7 +97,7 @@ async def read_json(request: web.Request, *, strict: bool = False) -> object:
 
 def operation_of(request: web.Request) -> Operation:
     """The documented operation whose route answered (routes are named by operation id)."""
-    return request.app[keys.CONTRACT].operations[request.match_info.route.name]
+    return request.config_dict[keys.CONTRACT].operations[request.match_info.route.name]
 
 
 def _refuse(request: web.Request, violations: list) -> None:
@@ -107,7 +109,7 @@ def _refuse(request: web.Request, violations: list) -> None:
 
 async def request_body(request: web.Request) -> dict:
     """The body, checked against the operation's request schema in the request's mode."""
-    strict = is_strict(request, request.app[keys.CONFIG].strict)
+    strict = is_strict(request, request.config_dict[keys.CONFIG].strict)
     body = await read_json(request, strict=strict)
     validator = operation_of(request).validator("request")
     if validator is not None:
@@ -123,7 +125,7 @@ def request_query(request: web.Request) -> dict:
     Query values are always text, so numbers and booleans are converted in both modes;
     strict mode also refuses parameters the page does not list.
     """
-    strict = is_strict(request, request.app[keys.CONFIG].strict)
+    strict = is_strict(request, request.config_dict[keys.CONFIG].strict)
     validator = operation_of(request).validator("query")
     query = {name: request.query.getone(name) for name in request.query}
     if validator is None:

@@ -5,8 +5,17 @@ from __future__ import annotations
 import time
 
 from emulator.domain.datasets import inner_work_path
-from emulator.domain.model import Dataset, Label, Sample, SampleState, Task, TaskType
-from emulator.errors import ErrorCatalog
+from emulator.domain.model import (
+    BatchOutcome,
+    Dataset,
+    DatasetStatistics,
+    Label,
+    Sample,
+    SampleState,
+    Task,
+    TaskType,
+)
+from emulator.errors import ErrorCatalog, ModelArtsError
 
 
 def service_time(milliseconds: int) -> str:
@@ -124,6 +133,61 @@ def task(entry: Task, catalog: ErrorCatalog, *, listing: bool = False) -> dict:
     else:
         body["resource_id"] = entry.dataset_id
     return body
+
+
+def batch(outcomes: list[BatchOutcome], catalog: ErrorCatalog) -> dict:
+    """A batch answer: one result per entry, and the first failure repeated at the top."""
+    results = [_outcome(outcome, catalog) for outcome in outcomes]
+    body: dict = {"success": all(o.success for o in outcomes), "results": results}
+    failed = next((r for r in results if not r["success"]), None)
+    if failed:
+        body["error_code"], body["error_msg"] = failed["error_code"], failed["error_msg"]
+    return body
+
+
+def _outcome(outcome: BatchOutcome, catalog: ErrorCatalog) -> dict:
+    result: dict = {"success": outcome.success}
+    if outcome.name is not None:
+        result["name"] = outcome.name
+    if outcome.error_code is None:
+        if outcome.name is not None and outcome.sample_id is not None:
+            result["info"] = outcome.sample_id
+        return result
+    _, error = catalog.render(ModelArtsError(outcome.error_code, detail=outcome.detail))
+    result.update(error)
+    return result
+
+
+def statistics(stats: DatasetStatistics) -> dict:
+    return {
+        "data_path": stats.dataset.data_path,
+        "label_stats": [
+            {
+                "name": entry.label.name,
+                "type": entry.label.type,
+                "property": entry.label.property,
+                "count": entry.count,
+                "sample_count": entry.sample_count,
+            }
+            for entry in stats.labels
+        ],
+        "sample_stats": {
+            "all": stats.total,
+            "total": stats.total,
+            "lefted": stats.total,
+            "deleted": stats.deleted,
+            "un_annotation": stats.unlabeled,
+            "manual_annotation": stats.labeled,
+            "auto_annotation": stats.awaiting_confirmation,
+        },
+        "key_sample_stats": {
+            "total": stats.total,
+            "key_sample": stats.hard,
+            "non_key_sample": stats.total - stats.hard,
+        },
+        "metadata_stats": {},
+        "data_spliting_enable": False,
+    }
 
 
 def _catalog_message(catalog: ErrorCatalog, code: str) -> str:

@@ -7,7 +7,6 @@ other's scripts). With none selected this middleware costs one header lookup.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import web
@@ -27,9 +26,7 @@ log = logging.getLogger("emulator.scenarios")
 
 @web.middleware
 async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
-    if request.path.startswith("/_emulator/"):
-        return await handler(request)
-    book = request.app[keys.SCENARIOS]
+    book = request.config_dict[keys.SCENARIOS]
     header = request.headers.get(SCENARIO_HEADER)
     if header is None and not book.active:
         return await handler(request)
@@ -42,7 +39,7 @@ async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
             return await handler(request)
         return await _with_near_misses(request, handler, decision)
     if decision.delay_ms:
-        await asyncio.sleep(decision.delay_ms / 1000)
+        await request.config_dict[keys.EMULATOR].clock.sleep(decision.delay_ms)
     return await _answer(request, handler, decision, view)
 
 
@@ -92,7 +89,7 @@ async def _answer(
         query=view.query,
         headers=view.headers,
         body=view.body,
-        now_ms=request.app[keys.EMULATOR].clock.now_ms,
+        now_ms=request.config_dict[keys.EMULATOR].clock.now_ms,
     )
     headers = {
         name: _header_safe(str(value)) for name, value in render(scripted.headers, context).items()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator.contract.validation import PayloadValidator
-from emulator.errors import CatalogEntry, ErrorCatalog
+from emulator.errors import CatalogEntry, ErrorCatalog, StartupError
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Contract:
         return _read_json(self.schemas_dir / name)
 
 
-class ContractError(RuntimeError):
+class ContractError(StartupError, RuntimeError):
     """The schemas folder is missing or damaged; the message names the file."""
 
 

@@ -13,26 +13,27 @@ import binascii
 import hashlib
 from collections.abc import Iterable
 
+from emulator.codes import BUCKET_MISSING, DATASET_MISSING, INVALID_REQUEST, SAMPLE_MISSING
 from emulator.domain.clock import Clock
 from emulator.domain.ids import new_resource_id
 from emulator.domain.model import (
     IMAGE_DATASET_TYPES,
     IMAGE_EXTENSIONS,
+    BatchOutcome,
     Dataset,
+    DatasetStatistics,
     DatasetType,
     Label,
+    LabelStatistics,
     Project,
     Sample,
+    SampleFilter,
     SampleState,
 )
+from emulator.domain.paths import ObsPath, parse_obs_path
 from emulator.domain.ports import ObjectStorage
 from emulator.errors import ModelArtsError
-from emulator.obs.paths import ObsPath, parse_obs_path
 
-DATASET_MISSING = "ModelArts.4352"
-SAMPLE_MISSING = "ModelArts.4338"
-BUCKET_MISSING = "ModelArts.4311"
-INVALID_REQUEST = "ModelArts.4200"
 SAMPLE_TYPE_BY_DATASET = {
     DatasetType.TEXT_CLASSIFICATION: 1,
     DatasetType.NAMED_ENTITY_RECOGNITION: 1,
@@ -222,6 +223,14 @@ class Datasets:
         self.discover(dataset)
         return dataset, sorted(dataset.samples.values(), key=lambda s: (s.sample_time_ms, s.source))
 
+    def find_samples(self, project_id: str, dataset_id: str, wanted: SampleFilter) -> list[Sample]:
+        """The dataset's samples that ``wanted`` admits, oldest first unless it says newest."""
+        _, samples = self.samples(project_id, dataset_id)
+        found = [sample for sample in samples if wanted.admits(sample)]
+        if wanted.newest_first:
+            found.reverse()
+        return found
+
     def sample(self, project_id: str, dataset_id: str, sample_id: str) -> Sample:
         dataset, _ = self.samples(project_id, dataset_id)
         sample = dataset.samples.get(sample_id)
@@ -231,7 +240,9 @@ class Datasets:
             )
         return sample
 
-    def add_samples(self, project_id: str, dataset_id: str, entries: list[dict]) -> list[dict]:
+    def add_samples(
+        self, project_id: str, dataset_id: str, entries: list[dict]
+    ) -> list[BatchOutcome]:
         """Store each sample's data under the data path and register it; one result each."""
         dataset = self.get(project_id, dataset_id)
         data_path = parse_obs_path(dataset.data_path, "data_path", subdirectory=False)
@@ -243,18 +254,20 @@ class Datasets:
             if source_path:
                 target = parse_obs_path(source_path, "samples[].data_source.data_path")
                 if not self.store.bucket_exists(target.bucket):
-                    results.append(_failure(name, BUCKET_MISSING, "OBS bucket does not exist"))
+                    results.append(BatchOutcome(name, error_code=BUCKET_MISSING))
                     continue
             elif entry.get("data") is not None:
                 try:
                     data = base64.b64decode(str(entry["data"]), validate=True)
                 except (binascii.Error, ValueError):
-                    results.append(_failure(name, INVALID_REQUEST, "data is not base64"))
+                    results.append(
+                        BatchOutcome(name, error_code=INVALID_REQUEST, detail="data: not base64")
+                    )
                     continue
                 self.store.put_object(target.bucket, target.key, data)
             source = target.uri
             sample = self._register(dataset, source, entry)
-            results.append({"success": True, "name": str(target), "info": sample.sample_id})
+            results.append(BatchOutcome(str(target), sample.sample_id))
         dataset.update_time_ms = self.clock.now_ms()
         return results
 
@@ -270,7 +283,6 @@ class Datasets:
             labels=labels,
             metadata={"@modelarts:import_origin": 0, **(entry.get("metadata") or {})},
             sample_time_ms=self.clock.now_ms(),
-            usage=entry.get("usage"),
         )
         dataset.removed_sources.discard(source)
         dataset.samples[sample.sample_id] = sample
@@ -279,13 +291,16 @@ class Datasets:
     def register_seeded(self, dataset: Dataset, source: str, labels: list[dict]) -> Sample:
         return self._register(dataset, source, {"labels": labels})
 
-    def update_samples(self, project_id: str, dataset_id: str, entries: list[dict]) -> list[dict]:
+    def update_samples(
+        self, project_id: str, dataset_id: str, entries: list[dict]
+    ) -> list[BatchOutcome]:
         dataset, _ = self.samples(project_id, dataset_id)
         results = []
         for entry in entries:
-            sample = dataset.samples.get(entry.get("sample_id", ""))
+            sample_id = entry.get("sample_id", "")
+            sample = dataset.samples.get(sample_id)
             if sample is None:
-                results.append(_failure(None, SAMPLE_MISSING, "The resource not exists"))
+                results.append(_missing(sample_id))
                 continue
             if "labels" in entry:
                 sample.labels = [dict(label) for label in entry["labels"] or []]
@@ -295,36 +310,33 @@ class Datasets:
                 sample.score = None
             if entry.get("metadata"):
                 sample.metadata.update(entry["metadata"])
-            if entry.get("sample_usage"):
-                sample.usage = entry["sample_usage"]
-            results.append({"success": True})
+            results.append(BatchOutcome(sample_id=sample_id))
         dataset.update_time_ms = self.clock.now_ms()
         return results
 
     def delete_samples(
         self, project_id: str, dataset_id: str, sample_ids: list[str], delete_source: bool
-    ) -> list[dict]:
+    ) -> list[BatchOutcome]:
         dataset, _ = self.samples(project_id, dataset_id)
         results = []
         for sample_id in sample_ids:
             sample = dataset.samples.pop(sample_id, None)
             if sample is None:
-                results.append(_failure(None, SAMPLE_MISSING, "The resource not exists"))
+                results.append(_missing(sample_id))
                 continue
             dataset.removed_sources.add(sample.source)
             if delete_source:
                 path = parse_obs_path(sample.source, "source")
                 self.store.delete_object(path.bucket, path.key)
-            results.append({"success": True})
+            results.append(BatchOutcome(sample_id=sample_id))
         dataset.update_time_ms = self.clock.now_ms()
         return results
 
-    def statistics(self, project_id: str, dataset_id: str) -> dict:
+    def statistics(self, project_id: str, dataset_id: str) -> DatasetStatistics:
         dataset, samples = self.samples(project_id, dataset_id)
-        by_state = {
-            state: 0
-            for state in (SampleState.LABELED, SampleState.UNLABELED, SampleState.TO_CONFIRM)
-        }
+        by_state = dict.fromkeys(
+            (SampleState.LABELED, SampleState.UNLABELED, SampleState.TO_CONFIRM), 0
+        )
         label_counts: dict[str, list[int]] = {label.name: [0, 0] for label in dataset.labels}
         hard = 0
         for sample in samples:
@@ -338,43 +350,25 @@ class Datasets:
                 counts = label_counts.setdefault(name, [0, 0])
                 counts[0] += names.count(name)
                 counts[1] += 1
-        label_stats = []
-        for name, (count, sample_count) in label_counts.items():
-            label = dataset.label(name)
-            label_stats.append(
-                {
-                    "name": name,
-                    "type": label.type if label else self._label_type(dataset),
-                    "property": label.property if label else {},
-                    "count": count,
-                    "sample_count": sample_count,
-                }
+        labels = [
+            LabelStatistics(
+                dataset.label(name) or Label(name=name, type=self._label_type(dataset)),
+                count,
+                sample_count,
             )
-        total = len(samples)
-        return {
-            "data_path": dataset.data_path,
-            "label_stats": label_stats,
-            "sample_stats": {
-                "all": total,
-                "total": total,
-                "lefted": total,
-                "deleted": len(dataset.removed_sources),
-                "un_annotation": by_state[SampleState.UNLABELED],
-                "manual_annotation": by_state[SampleState.LABELED],
-                "auto_annotation": by_state[SampleState.TO_CONFIRM],
-            },
-            "key_sample_stats": {
-                "total": total,
-                "key_sample": hard,
-                "non_key_sample": total - hard,
-            },
-            "metadata_stats": {},
-            "data_spliting_enable": False,
-        }
+            for name, (count, sample_count) in label_counts.items()
+        ]
+        return DatasetStatistics(
+            dataset=dataset,
+            total=len(samples),
+            labeled=by_state[SampleState.LABELED],
+            unlabeled=by_state[SampleState.UNLABELED],
+            awaiting_confirmation=by_state[SampleState.TO_CONFIRM],
+            deleted=len(dataset.removed_sources),
+            hard=hard,
+            labels=labels,
+        )
 
 
-def _failure(name: str | None, code: str, message: str) -> dict:
-    result = {"success": False, "error_code": code, "error_msg": message}
-    if name is not None:
-        result["name"] = name
-    return result
+def _missing(sample_id: str) -> BatchOutcome:
+    return BatchOutcome(error_code=SAMPLE_MISSING, detail=f"(sample_id {sample_id!r})")

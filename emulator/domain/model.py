@@ -70,10 +70,8 @@ class Sample:
     metadata: dict
     sample_time_ms: int
     size: int = 0
-    usage: str | None = None
     score: float | None = None
     hard_details: dict = field(default_factory=dict)
-    labeled_by_task: str | None = None
 
     @property
     def name(self) -> str:
@@ -87,6 +85,69 @@ class Sample:
     @property
     def directory(self) -> str:
         return self.source.rsplit("/", 1)[0] + "/"
+
+
+@dataclass(frozen=True)
+class SampleFilter:
+    """What a sample listing asks for; ``None`` leaves a criterion out."""
+
+    state: str | None = None
+    label_name: str | None = None
+    sample_type: int | None = None
+    low_score: float | None = None
+    high_score: float | None = None
+    newest_first: bool = False
+    awaiting_confirmation: bool = False  # only samples auto labeling labeled
+
+    def admits(self, sample: Sample) -> bool:
+        if self.awaiting_confirmation and sample.state != SampleState.TO_CONFIRM:
+            return False
+        if self.state and sample.state != self.state:
+            return False
+        if self.label_name and not any(lb.get("name") == self.label_name for lb in sample.labels):
+            return False
+        if self.sample_type is not None and sample.sample_type != self.sample_type:
+            return False
+        if self.low_score is None and self.high_score is None:
+            return True
+        low = 0.0 if self.low_score is None else self.low_score
+        high = 1.0 if self.high_score is None else self.high_score
+        return sample.score is not None and low <= sample.score <= high
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """How one entry of a batch went: a sample, or the refusal (code and what was wrong)."""
+
+    name: str | None = None
+    sample_id: str | None = None
+    error_code: str | None = None
+    detail: str | None = None
+
+    @property
+    def success(self) -> bool:
+        return self.error_code is None
+
+
+@dataclass(frozen=True)
+class LabelStatistics:
+    label: Label
+    count: int  # labels of this name over labeled samples
+    sample_count: int  # labeled samples carrying it
+
+
+@dataclass(frozen=True)
+class DatasetStatistics:
+    """Counts over a dataset's samples, by state, label and hardness."""
+
+    dataset: Dataset
+    total: int
+    labeled: int
+    unlabeled: int
+    awaiting_confirmation: int
+    deleted: int
+    hard: int
+    labels: list[LabelStatistics]
 
 
 @dataclass

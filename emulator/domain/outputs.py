@@ -21,8 +21,8 @@ import time
 
 from emulator.domain.datasets import inner_work_path
 from emulator.domain.model import Dataset, DatasetType, Model, Sample, SampleState, Task, TaskType
+from emulator.domain.paths import ObsPath, parse_obs_path
 from emulator.domain.ports import ObjectStorage
-from emulator.obs.paths import ObsPath, parse_obs_path
 
 HARD_BELOW = 0.6
 LOW_CONFIDENCE_REASON = 1
@@ -137,7 +137,6 @@ def _label(
         )
         sample.score = score
         sample.state = SampleState.TO_CONFIRM
-        sample.labeled_by_task = task.task_id
         line = _manifest_line(task, dataset, sample, name, score, hard, coefficient, created)
         lines.append(line)
         if hard:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from emulator.domain.clock import Clock, SystemClock
 from emulator.domain.datasets import Datasets
 from emulator.domain.model import Dataset, DatasetType, Label, Model, Project
+from emulator.domain.paths import parse_obs_path
 from emulator.domain.ports import ObjectStorage
 from emulator.domain.tasks import Tasks, TaskSettings
-from emulator.obs.paths import parse_obs_path
 
 
 @dataclass
@@ -116,8 +116,20 @@ class Emulator:
             project.datasets.clear()
         self._seed_datasets(project_id)
 
+    def delete_dataset(self, project_id: str, dataset_id: str) -> None:
+        """A deleted dataset takes its tasks with it."""
+        self.datasets.delete(project_id, dataset_id)
+        self.tasks.forget_dataset(dataset_id)
+
+    def advance_clock(self, milliseconds: int) -> None:
+        """Move the manual clock and let every task catch up with the new time."""
+        self.clock.advance(milliseconds)
+        self.tasks.advance()
+
     def reset(self) -> None:
-        """Forget everything that happened since start: tasks, datasets, OBS contents."""
+        """Forget everything that happened since start: tasks, datasets, OBS contents, and
+        the time a manual clock was moved to."""
+        self.clock.reset()
         self.tasks.clear()
         self.datasets.projects.clear()
         self.models.clear()

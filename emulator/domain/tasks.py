@@ -12,6 +12,22 @@ import heapq
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
 
+from emulator.codes import (
+    BUCKET_MISSING,
+    INVALID_MODEL,
+    KMS_BUCKET,
+    MODEL_MISSING,
+    NO_LABELED_SAMPLES,
+    NO_UNLABELED_SAMPLES,
+    PATH_MISSING,
+    TASK_FINISHED,
+    TASK_MISSING,
+    TASK_STOPPED,
+    TOO_FEW_PER_LABEL,
+    TOO_MANY_GROUPS,
+    TOO_MANY_RUNNING,
+    UNSUPPORTED_DATASET,
+)
 from emulator.domain import outputs
 from emulator.domain.clock import Clock
 from emulator.domain.datasets import Datasets
@@ -24,25 +40,10 @@ from emulator.domain.model import (
     Task,
     TaskType,
 )
+from emulator.domain.paths import parse_obs_path
 from emulator.domain.ports import ObjectStorage
 from emulator.domain.timeline import ACTIVE, TaskStatus, Timeline, default_timeline
 from emulator.errors import ModelArtsError
-from emulator.obs.paths import parse_obs_path
-
-NO_LABELED_SAMPLES = "ModelArts.4405"
-TOO_FEW_PER_LABEL = "ModelArts.4406"
-NO_UNLABELED_SAMPLES = "ModelArts.4407"
-TOO_MANY_RUNNING = "ModelArts.4409"
-KMS_BUCKET = "ModelArts.4826"
-UNSUPPORTED_DATASET = "ModelArts.4820"
-TOO_MANY_GROUPS = "ModelArts.4622"
-MODEL_MISSING = "ModelArts.3001"
-INVALID_MODEL = "ModelArts.4934"
-TASK_MISSING = "ModelArts.4612"
-TASK_STOPPED = "ModelArts.4393"
-TASK_FINISHED = "ModelArts.2796"
-BUCKET_MISSING = "ModelArts.4311"
-PATH_MISSING = "ModelArts.4312"
 
 MIN_SAMPLES_PER_LABEL = 5
 GROUPS_RANGE = (2, 200)

@@ -1,1 +1,1 @@
-"""OBS, Huawei's S3-compatible object storage, emulated on moto: paths, storage, the S3 listener."""
+"""OBS, the S3-compatible object storage, on moto: the storage adapter and the S3 listener."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from emulator.errors import ModelArtsError
+from emulator.codes import INVALID_REQUEST
+from emulator.errors import ModelArtsError, StartupError
 from emulator.scenarios.matcher import RequestView, failures, path_params
 from emulator.scenarios.model import Response, Rule, Scenario
 
 INITIAL_STATE = "Started"
-UNKNOWN_SCENARIO = "ModelArts.4200"
 NEAR_MISSES_SHOWN = 3
 
 
@@ -48,7 +48,7 @@ class _Progress:
     dice: random.Random = field(default_factory=random.Random)
 
 
-class ScenarioConflict(ValueError):
+class ScenarioConflict(StartupError, ValueError):
     """A scenario of that name is already loaded."""
 
 
@@ -90,7 +90,7 @@ class ScenarioBook:
     def get(self, name: str) -> Scenario:
         if name not in self.scenarios:
             raise ModelArtsError(
-                UNKNOWN_SCENARIO,
+                INVALID_REQUEST,
                 http_status=404,
                 detail=f"No scenario named {name!r}. Known: {self.known_names()}.",
             )
@@ -135,7 +135,7 @@ class ScenarioBook:
         unknown = [name for name in names if name not in self.scenarios]
         if unknown:
             raise ModelArtsError(
-                UNKNOWN_SCENARIO,
+                INVALID_REQUEST,
                 detail=f"X-Emulator-Scenario names unknown scenario(s) {', '.join(unknown)}; "
                 f"known: {self.known_names()}.",
             )

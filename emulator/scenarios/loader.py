@@ -20,6 +20,7 @@ from jsonschema.exceptions import SchemaError
 from emulator.contract import Contract, PayloadValidator
 from emulator.contract.validation import json_path
 from emulator.domain.timeline import Step, TaskState, TaskStatus, Timeline
+from emulator.errors import StartupError
 from emulator.scenarios.expressions import ExpressionError, parse_expression
 from emulator.scenarios.model import Match, Response, Rule, Scenario, TextCondition
 from emulator.scenarios.templates import TemplateError, check_templates
@@ -38,7 +39,7 @@ STATUS_NAMES = {
 _TEMPLATE_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(StartupError, ValueError):
     """One or more problems, each ``file:line:column: reason``."""
 
 

@@ -6,38 +6,38 @@ from aiohttp import web
 
 from emulator.api import keys, render
 from emulator.api.payloads import request_body, request_query
+from emulator.domain.tasks import Tasks
+
+
+def _tasks(request: web.Request) -> Tasks:
+    return request.config_dict[keys.EMULATOR].tasks
 
 
 async def start_task(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets/{dataset_id}/tasks"""
     body = await request_body(request)
     project_id, dataset_id = request.match_info["project_id"], request.match_info["dataset_id"]
-    task = request.app[keys.EMULATOR].tasks.start(
-        project_id, dataset_id, body, timeline=request.get(keys.TIMELINE)
-    )
+    task = _tasks(request).start(project_id, dataset_id, body, timeline=request.get(keys.TIMELINE))
     return web.json_response({"task_id": task.task_id})
 
 
 async def get_task(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}"""
     info = request.match_info
-    task = request.app[keys.EMULATOR].tasks.get(
-        info["project_id"], info["dataset_id"], info["task_id"], poll=True
-    )
-    return web.json_response(render.task(task, request.app[keys.CONTRACT].catalog))
+    task = _tasks(request).get(info["project_id"], info["dataset_id"], info["task_id"], poll=True)
+    return web.json_response(render.task(task, request.config_dict[keys.CONTRACT].catalog))
 
 
 async def list_tasks(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/tasks"""
     query = request_query(request)
-    emulator = request.app[keys.EMULATOR]
-    tasks = emulator.tasks.list(
+    tasks = _tasks(request).list(
         request.match_info["project_id"],
         request.match_info["dataset_id"],
         task_type=query.get("type"),
         task_name=query.get("task_name"),
     )
-    catalog = request.app[keys.CONTRACT].catalog
+    catalog = request.config_dict[keys.CONTRACT].catalog
     shown = render.page(tasks, query["offset"], query["limit"])
     return web.json_response(
         {
@@ -51,5 +51,5 @@ async def list_tasks(request: web.Request) -> web.Response:
 async def stop_task(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}/stop"""
     info = request.match_info
-    request.app[keys.EMULATOR].tasks.stop(info["project_id"], info["dataset_id"], info["task_id"])
+    _tasks(request).stop(info["project_id"], info["dataset_id"], info["task_id"])
     return web.Response(status=204)

@@ -11,11 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from emulator.codes import DOUBLE_SLASH, INVALID_PATH, SUBDIRECTORY_REQUIRED
 from emulator.errors import ModelArtsError
-
-INVALID_PATH = "ModelArts.4313"
-DOUBLE_SLASH = "ModelArts.4315"
-SUBDIRECTORY_REQUIRED = "ModelArts.4205"
 
 _SCHEMES = ("obs://", "s3://")
 # The catalog's rule: letters, digits, hyphens, underscores and slashes; dots are allowed

@@ -1,4 +1,4 @@
-"""Who may use the control API (``/_emulator/...``).
+"""Who may use the control API.
 
 On loopback anyone may, unless an admin token is set. Off loopback (a container, a shared
 CI host) the control API needs the token, and without one it is switched off, so a
@@ -13,19 +13,19 @@ import hmac
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.control.health import health
+from emulator.codes import FORBIDDEN
 from emulator.errors import ModelArtsError
 
-CONTROL_PREFIX = "/_emulator/"
-OPEN_PATHS = frozenset({"/_emulator/health"})
+OPEN_HANDLERS = frozenset({health})
 ADMIN_HEADER = "X-Emulator-Admin-Token"
-FORBIDDEN = "ModelArts.0108"
 
 
 @web.middleware
 async def guard_control_api(request: web.Request, handler) -> web.StreamResponse:
-    if not request.path.startswith(CONTROL_PREFIX) or request.path in OPEN_PATHS:
+    if request.match_info.handler in OPEN_HANDLERS:
         return await handler(request)
-    config = request.app[keys.CONFIG]
+    config = request.config_dict[keys.CONFIG]
     if config.admin_token is None:
         if config.loopback_only:
             return await handler(request)
@@ -36,7 +36,7 @@ async def guard_control_api(request: web.Request, handler) -> web.StreamResponse
             "so the control API is off.",
         )
     given = request.headers.get(ADMIN_HEADER, "")
-    if not hmac.compare_digest(given.encode(), config.admin_token.encode()):
+    if not hmac.compare_digest(given.encode(errors="replace"), config.admin_token.encode()):
         raise ModelArtsError(
             FORBIDDEN, params=("control API",), detail=f"Send the admin token in {ADMIN_HEADER}."
         )

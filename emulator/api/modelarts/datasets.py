@@ -6,6 +6,11 @@ from aiohttp import web
 
 from emulator.api import keys, render
 from emulator.api.payloads import request_body, request_query
+from emulator.domain.service import Emulator
+
+
+def _emulator(request: web.Request) -> Emulator:
+    return request.config_dict[keys.EMULATOR]
 
 
 def _ids(request: web.Request) -> tuple[str, str]:
@@ -13,20 +18,20 @@ def _ids(request: web.Request) -> tuple[str, str]:
 
 
 def _running(request: web.Request, dataset_id: str) -> list[str]:
-    return request.app[keys.EMULATOR].tasks.running_task_ids(dataset_id)
+    return _emulator(request).tasks.running_task_ids(dataset_id)
 
 
 async def create_dataset(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets"""
     body = await request_body(request)
-    dataset = request.app[keys.EMULATOR].datasets.create(request.match_info["project_id"], body)
+    dataset = _emulator(request).datasets.create(request.match_info["project_id"], body)
     return web.json_response({"dataset_id": dataset.dataset_id}, status=201)
 
 
 async def list_datasets(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets"""
     query = request_query(request)
-    datasets = request.app[keys.EMULATOR].datasets.list(
+    datasets = _emulator(request).datasets.list(
         request.match_info["project_id"],
         dataset_type=query.get("dataset_type"),
         search_content=query.get("search_content"),
@@ -46,23 +51,20 @@ async def get_dataset(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}"""
     request_query(request)
     project_id, dataset_id = _ids(request)
-    dataset, _ = request.app[keys.EMULATOR].datasets.samples(project_id, dataset_id)
+    dataset, _ = _emulator(request).datasets.samples(project_id, dataset_id)
     return web.json_response(render.dataset(dataset, _running(request, dataset_id)))
 
 
 async def update_dataset(request: web.Request) -> web.Response:
     """PUT /v2/{project_id}/datasets/{dataset_id}"""
     body = await request_body(request)
-    dataset = request.app[keys.EMULATOR].datasets.update(*_ids(request), body)
+    dataset = _emulator(request).datasets.update(*_ids(request), body)
     return web.json_response({"dataset_id": dataset.dataset_id})
 
 
 async def delete_dataset(request: web.Request) -> web.Response:
     """DELETE /v2/{project_id}/datasets/{dataset_id}"""
-    project_id, dataset_id = _ids(request)
-    emulator = request.app[keys.EMULATOR]
-    emulator.datasets.delete(project_id, dataset_id)
-    emulator.tasks.forget_dataset(dataset_id)
+    _emulator(request).delete_dataset(*_ids(request))
     return web.Response(status=204)
 
 
@@ -70,14 +72,14 @@ async def create_labels(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets/{dataset_id}/data-annotations/labels"""
     body = await request_body(request)
     labels = body.get("labels") or []
-    request.app[keys.EMULATOR].datasets.add_labels(*_ids(request), labels)
+    _emulator(request).datasets.add_labels(*_ids(request), labels)
     return web.json_response({"success": True, "results": [{"success": True} for _ in labels]})
 
 
 async def list_labels(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/data-annotations/labels"""
     query = request_query(request)
-    dataset = request.app[keys.EMULATOR].datasets.get(*_ids(request))
+    dataset = _emulator(request).datasets.get(*_ids(request))
     shown = render.page(dataset.labels, query["offset"], query["limit"])
     return web.json_response(
         {"labels": [render.label(label) for label in shown], "total_number": len(dataset.labels)}
@@ -87,4 +89,5 @@ async def list_labels(request: web.Request) -> web.Response:
 async def dataset_statistics(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/data-annotations/stats"""
     request_query(request)
-    return web.json_response(request.app[keys.EMULATOR].datasets.statistics(*_ids(request)))
+    statistics = _emulator(request).datasets.statistics(*_ids(request))
+    return web.json_response(render.statistics(statistics))

@@ -1,7 +1,6 @@
 """The IAM endpoints SDKs use against the emulator: tokens and project lookups (Keystone v3).
 
-IAM is another service than ModelArts and answers in the Keystone error format
-(``{"error": {"code", "message", "title"}}``), so it has its own small error type.
+IAM is another service than ModelArts: its refusals are ``KeystoneError``s.
 """
 
 from __future__ import annotations
@@ -12,9 +11,8 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.api.authentication import check_request
-from emulator.api.payloads import INVALID_REQUEST, read_json
+from emulator.api.payloads import read_json
 from emulator.auth.identity import (
-    Credential,
     Domain,
     Identities,
     IdentityError,
@@ -22,29 +20,12 @@ from emulator.auth.identity import (
     Token,
     User,
 )
-from emulator.errors import ModelArtsError
+from emulator.errors import KeystoneError, ModelArtsError
 
 ROLE = {"id": "0", "name": "op_service"}
 
 
-class IamError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
-
-    def response(self) -> web.Response:
-        titles = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
-        body = {
-            "error": {
-                "code": self.status,
-                "message": self.message,
-                "title": titles.get(self.status, "Error"),
-            }
-        }
-        return web.json_response(body, status=self.status)
-
-
-def _iso(milliseconds: int) -> str:
+def iso_time(milliseconds: int) -> str:
     seconds, rest = divmod(milliseconds, 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest:03d}000Z"
 
@@ -55,7 +36,7 @@ def _domain_body(domain: Domain) -> dict:
 
 def _catalog(request: web.Request, identities: Identities, project: ProjectRef | None) -> list:
     base = f"{request.scheme}://{request.host}"
-    obs_url = request.app[keys.ENDPOINTS].obs_url or base
+    obs_url = request.config_dict[keys.ENDPOINTS].obs_url or base
     region = identities.region
     project_part = f"/v2/{project.project_id}" if project else "/v2"
 
@@ -87,8 +68,8 @@ def _catalog(request: web.Request, identities: Identities, project: ProjectRef |
 def _token_body(request: web.Request, identities: Identities, token: Token) -> dict:
     body = {
         "methods": token.methods,
-        "issued_at": _iso(token.issued_ms),
-        "expires_at": _iso(token.expires_ms),
+        "issued_at": iso_time(token.issued_ms),
+        "expires_at": iso_time(token.expires_ms),
         "user": {
             "id": token.user.user_id,
             "name": token.user.name,
@@ -120,11 +101,11 @@ def _field(document: object, *path: str) -> object:
 def _authenticated_user(identities: Identities, identity: dict, clock) -> tuple[User, list]:
     methods = identity.get("methods")
     if not isinstance(methods, list) or not methods:
-        raise IamError(400, "auth.identity.methods is required.")
+        raise KeystoneError(400, "auth.identity.methods is required.")
     if "password" in methods:
         user_entry = _field(identity, "password", "user")
         if not isinstance(user_entry, dict) or not user_entry.get("password"):
-            raise IamError(400, "auth.identity.password.user with a password is required.")
+            raise KeystoneError(400, "auth.identity.password.user with a password is required.")
         domain = None
         domain_entry = user_entry.get("domain")
         if isinstance(domain_entry, dict):
@@ -133,23 +114,23 @@ def _authenticated_user(identities: Identities, identity: dict, clock) -> tuple[
                     domain_id=domain_entry.get("id"), name=domain_entry.get("name")
                 )
             except IdentityError as error:
-                raise IamError(401, str(error)) from None
+                raise KeystoneError(401, str(error)) from None
         try:
             user = identities.user(
                 user_id=user_entry.get("id"), name=user_entry.get("name"), domain=domain
             )
         except IdentityError:
-            raise IamError(401, "The username or password is wrong.") from None
+            raise KeystoneError(401, "The username or password is wrong.") from None
         if user.password != user_entry["password"]:
-            raise IamError(401, "The username or password is wrong.")
+            raise KeystoneError(401, "The username or password is wrong.")
         return user, methods
     if "token" in methods:
         value = _field(identity, "token", "id")
         token = identities.token(str(value)) if value else None
         if token is None or token.expired(clock.now_ms()):
-            raise IamError(401, "The token is invalid or has expired.")
+            raise KeystoneError(401, "The token is invalid or has expired.")
         return token.user, methods
-    raise IamError(400, f"Unsupported authentication methods {methods}.")
+    raise KeystoneError(400, f"Unsupported authentication methods {methods}.")
 
 
 async def issue_token(request: web.Request) -> web.Response:
@@ -157,12 +138,12 @@ async def issue_token(request: web.Request) -> web.Response:
     try:
         document = await read_json(request)
     except ModelArtsError as error:
-        raise IamError(400, f"The request body is not JSON ({error.code}).") from None
-    identities = request.app[keys.IDENTITIES]
-    clock = request.app[keys.EMULATOR].clock
+        raise KeystoneError(400, f"The request body is not JSON ({error.code}).") from None
+    identities = request.config_dict[keys.IDENTITIES]
+    clock = request.config_dict[keys.EMULATOR].clock
     identity = _field(document, "auth", "identity")
     if not isinstance(identity, dict):
-        raise IamError(400, "auth.identity is required.")
+        raise KeystoneError(400, "auth.identity is required.")
     user, methods = _authenticated_user(identities, identity, clock)
     scope = _field(document, "auth", "scope") or {}
     project = domain_scope = None
@@ -176,7 +157,7 @@ async def issue_token(request: web.Request) -> web.Response:
                 domain_id=scope["domain"].get("id"), name=scope["domain"].get("name")
             )
     except IdentityError as error:
-        raise IamError(401, str(error)) from None
+        raise KeystoneError(401, str(error)) from None
     token = identities.issue(user, methods, clock, project=project, domain_scope=domain_scope)
     return web.json_response(
         _token_body(request, identities, token),
@@ -189,16 +170,16 @@ async def _require_credentials(request: web.Request) -> None:
     try:
         await check_request(request, strict=False)
     except ModelArtsError:
-        raise IamError(401, "The request you have made requires authentication.") from None
+        raise KeystoneError(401, "The request you have made requires authentication.") from None
 
 
 async def validate_token(request: web.Request) -> web.Response:
     """GET /v3/auth/tokens: the token named by X-Subject-Token, if valid."""
     await _require_credentials(request)
-    identities = request.app[keys.IDENTITIES]
+    identities = request.config_dict[keys.IDENTITIES]
     token = identities.token(request.headers.get("X-Subject-Token", ""))
-    if token is None or token.expired(request.app[keys.EMULATOR].clock.now_ms()):
-        raise IamError(404, "The token could not be found or has expired.")
+    if token is None or token.expired(request.config_dict[keys.EMULATOR].clock.now_ms()):
+        raise KeystoneError(404, "The token could not be found or has expired.")
     return web.json_response(
         _token_body(request, identities, token), headers={"X-Subject-Token": token.value}
     )
@@ -220,7 +201,7 @@ def _project_body(project: ProjectRef, region: str) -> dict:
 async def list_projects(request: web.Request) -> web.Response:
     """GET /v3/projects?name=...: how SDKs find a project id from a region name."""
     await _require_credentials(request)
-    identities = request.app[keys.IDENTITIES]
+    identities = request.config_dict[keys.IDENTITIES]
     name = request.query.get("name")
     projects = [p for p in identities.projects.values() if name is None or p.name == name]
     base = f"{request.scheme}://{request.host}/v3/projects"
@@ -230,62 +211,3 @@ async def list_projects(request: web.Request) -> web.Response:
             "links": {"self": base, "next": None, "previous": None},
         }
     )
-
-
-# --- control helpers for tests (/_emulator/iam/...) ------------------------------------
-
-
-async def _admin_body(request: web.Request, required: tuple[str, ...]) -> dict:
-    body = await read_json(request)
-    missing = [name for name in required if not isinstance(body, dict) or not body.get(name)]
-    if missing:
-        raise ModelArtsError(
-            INVALID_REQUEST, detail=f"Send {', '.join(required)}; missing {', '.join(missing)}."
-        )
-    return body
-
-
-async def mint_token(request: web.Request) -> web.Response:
-    """POST /_emulator/iam/tokens {"user": name, "project": id or name}: a token, no password."""
-    body = await _admin_body(request, ("user",))
-    identities = request.app[keys.IDENTITIES]
-    try:
-        user = identities.user(name=str(body["user"]))
-        project = None
-        if body.get("project"):
-            wanted = str(body["project"])
-            project = identities.project(project_id=wanted, name=wanted)
-    except IdentityError as error:
-        raise ModelArtsError(INVALID_REQUEST, detail=str(error)) from None
-    token = identities.issue(user, ["token"], request.app[keys.EMULATOR].clock, project=project)
-    return web.json_response(
-        {"token": token.value, "expires_at": _iso(token.expires_ms)}, status=201
-    )
-
-
-async def expire_token(request: web.Request) -> web.Response:
-    """POST /_emulator/iam/tokens/expire {"token": value}: the token expires now."""
-    body = await _admin_body(request, ("token",))
-    try:
-        token = request.app[keys.IDENTITIES].expire(
-            str(body["token"]), request.app[keys.EMULATOR].clock
-        )
-    except IdentityError as error:
-        raise ModelArtsError(INVALID_REQUEST, http_status=404, detail=str(error)) from None
-    return web.json_response({"expires_at": _iso(token.expires_ms)})
-
-
-async def add_credential(request: web.Request) -> web.Response:
-    """POST /_emulator/iam/credentials {"access_key", "secret_key", "user", "security_token"?}"""
-    body = await _admin_body(request, ("access_key", "secret_key", "user"))
-    identities = request.app[keys.IDENTITIES]
-    try:
-        user = identities.user(name=str(body["user"]))
-    except IdentityError as error:
-        raise ModelArtsError(INVALID_REQUEST, detail=str(error)) from None
-    identities.add_credential(
-        Credential(
-            str(body["access_key"]), str(body["secret_key"]), user, body.get("security_token")
-        )
-    )
-    return web.json_response({"access_key": body["access_key"], "user": user.name}, status=201)

@@ -1,0 +1,95 @@
+"""What the emulator received: read and empty the journal, count requests that match."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from emulator.api import keys
+from emulator.api.payloads import read_json
+from emulator.codes import INVALID_REQUEST
+from emulator.errors import ModelArtsError
+from emulator.scenarios.loader import ScenarioError
+from emulator.scenarios.matcher import RequestView, failures
+
+
+def _journal_filter(entry: dict, query: dict) -> bool:
+    for field in ("method", "path", "scenario", "rule", "error_code"):
+        if field in query and str(entry.get(field)) != query[field]:
+            return False
+    return not ("status" in query and str(entry["status"]) != query["status"])
+
+
+async def read_journal(request: web.Request) -> web.Response:
+    """GET /_emulator/journal?method=&path=&status=&scenario=&rule=&error_code=&limit="""
+    query = {name: request.query.getone(name) for name in request.query}
+    entries = [e for e in request.config_dict[keys.JOURNAL].entries() if _journal_filter(e, query)]
+    limit = query.get("limit")
+    if limit is not None:
+        if not limit.isdigit():
+            raise ModelArtsError(INVALID_REQUEST, detail="limit: expected a whole number")
+        entries = entries[-int(limit) :] if int(limit) else []
+    return web.json_response({"requests": entries, "total": len(entries)})
+
+
+async def clear_journal(request: web.Request) -> web.Response:
+    request.config_dict[keys.JOURNAL].clear()
+    return web.Response(status=204)
+
+
+async def verify(request: web.Request) -> web.Response:
+    """POST /_emulator/verify: count journal entries matching rule-style criteria.
+
+    Body: ``{"match": {...as in a scenario rule...}, "status": 200, "scenario": "...",
+    "rule": "...", "expect": n}``; with ``expect`` a different count answers 417.
+    """
+    criteria = await read_json(request)
+    if not isinstance(criteria, dict) or set(criteria) - {
+        "match",
+        "status",
+        "scenario",
+        "rule",
+        "expect",
+    }:
+        raise ModelArtsError(
+            INVALID_REQUEST,
+            detail="Send {match, status, scenario, rule, expect}, each optional.",
+        )
+    document = {
+        "name": "verify",
+        "rules": [{"match": criteria.get("match", {}), "respond": {"status": 200}}],
+    }
+    try:
+        scenario = request.config_dict[keys.SCENARIO_LOADER].load_text(
+            json.dumps(document), "<verify>"
+        )
+    except ScenarioError as error:
+        raise ModelArtsError(
+            INVALID_REQUEST, message=str(error).replace("$.rules[0].match", "$.match")
+        ) from None
+    match = scenario.rules[0].match
+    matched = []
+    for entry in request.config_dict[keys.JOURNAL].entries():
+        if "status" in criteria and entry["status"] != criteria["status"]:
+            continue
+        if any(f in criteria and entry.get(f) != criteria[f] for f in ("scenario", "rule")):
+            continue
+        if not failures(match, _view_of(entry)):
+            matched.append(entry["id"])
+    body = {"count": len(matched), "requests": matched}
+    expected = criteria.get("expect")
+    status = 417 if expected is not None and expected != len(matched) else 200
+    return web.json_response(body, status=status)
+
+
+def _view_of(entry: dict) -> RequestView:
+    view = RequestView(
+        method=entry["method"],
+        path=entry["path"],
+        query=entry["query"],
+        headers={k.lower(): v for k, v in entry["headers"].items()},
+    )
+    if entry["body"] is not None:
+        view.take_body(entry["body"])
+    return view

@@ -1,0 +1,1 @@
+"""The ``/v3`` sub-app: the IAM (Keystone v3) endpoints SDKs call before ModelArts."""

@@ -1,0 +1,1 @@
+"""The ``/v2`` sub-app: the documented ModelArts operations, behind authentication and scenarios."""

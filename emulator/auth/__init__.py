@@ -1,0 +1,1 @@
+"""Identities and proofs of identity: IAM users, projects, tokens, AK/SK and their signatures."""

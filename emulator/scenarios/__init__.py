@@ -1,0 +1,1 @@
+"""Scenario files: their model, loader (with line numbers), matcher, templates and engine."""
