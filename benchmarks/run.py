@@ -25,9 +25,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from emulator.demo import DEMO_TASKS_PATH
+
 HERE = Path(__file__).resolve().parent
-PROJECT = "05f2c3e4a1b04b0c9d8e7f6a5b4c3d21"
-TASKS = f"/v2/{PROJECT}/datasets/DemoImageDataset001/tasks"
+TASKS = DEMO_TASKS_PATH
 START_BODY = json.dumps(
     {"task_type": "auto-label", "collect_key_sample": True, "config": {"algorithm_type": "fast"}}
 )

@@ -22,10 +22,10 @@ from typing import IO
 
 import pytest
 
+from emulator.demo import DEMO_DATASET, DEMO_PROJECT
+
 DEFAULT_ARGS = ["--clock", "manual"]
 _ADDRESS = re.compile(r"(listening on|OBS \(S3\) on) (http://\S+)")
-DEMO_PROJECT = "05f2c3e4a1b04b0c9d8e7f6a5b4c3d21"
-DEMO_DATASET = "DemoImageDataset001"
 
 
 class EmulatorError(RuntimeError):

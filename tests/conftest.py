@@ -11,12 +11,11 @@ import pytest
 from emulator.api import keys
 from emulator.app import create_app
 from emulator.config import Config
+from emulator.demo import DEMO_DATASET, DEMO_PROJECT, DEMO_TASKS_PATH  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
-DEMO_PROJECT = "05f2c3e4a1b04b0c9d8e7f6a5b4c3d21"
-DEMO_DATASET = "DemoImageDataset001"
-TASKS_URL = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}/tasks"
+TASKS_URL = DEMO_TASKS_PATH
 # Any token passes the default (permissive) authentication; tests send one like a client.
 ANY_TOKEN = "test-token"
 

@@ -11,7 +11,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from tests.conftest import DEMO_PROJECT, TASKS_URL, load_example
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT, TASKS_URL, load_example
 
 AK, SK = "DEMOACCESSKEY0000001", "demo-secret-key-0000000000000000000000"
 TEMP_AK, TEMP_SK = "DEMOTEMPACCESSKEY001", "demo-temporary-secret-key-000000000000"
@@ -176,7 +176,7 @@ async def test_tokens_expire_after_24_hours_of_the_manual_clock(make_client):
 
 async def test_strict_mode_refuses_a_token_of_another_project(strict):
     token = await _token(strict)
-    url = "/v2/0000000000000000000000000000aaaa/datasets/DemoImageDataset001/tasks"
+    url = f"/v2/0000000000000000000000000000aaaa/datasets/{DEMO_DATASET}/tasks"
 
     response = await strict.get(url, headers={"X-Auth-Token": token})
 
@@ -315,7 +315,7 @@ async def test_changed_signed_header_is_refused(strict):
 
 async def test_changed_path_is_refused(strict):
     headers = signed(strict, "GET", LIST_URL)
-    other = LIST_URL.replace("DemoImageDataset001", "DemoImageDataset002")
+    other = LIST_URL.replace(DEMO_DATASET, "DemoImageDataset002")
 
     assert await _code(await strict.get(other, headers=headers)) == (403, "ModelArts.0206")
 

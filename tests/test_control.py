@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import DEMO_PROJECT
+
 
 async def test_health_is_ready_once_the_app_started_its_obs_listener(client):
     response = await client.get("/_emulator/health")
@@ -48,6 +50,6 @@ async def test_clock_advance_refuses_what_is_not_a_duration(make_client, body):
 
 async def test_two_numeric_query_strings_are_both_converted(client):
     response = await client.get(
-        "/v2/05f2c3e4a1b04b0c9d8e7f6a5b4c3d21/datasets", params={"limit": "5", "offset": "0"}
+        f"/v2/{DEMO_PROJECT}/datasets", params={"limit": "5", "offset": "0"}
     )
     assert response.status == 200

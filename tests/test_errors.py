@@ -167,3 +167,38 @@ def test_every_error_code_the_code_raises_is_in_the_catalog():
     for source in (REPO / "emulator").rglob("*.py"):
         used |= set(re.findall(r"ModelArts\.\d{4}", source.read_text()))
     assert used and used <= listed
+
+
+def test_error_codes_are_named_only_in_the_codes_module():
+    definition = re.compile(r'^[A-Z_]+ = "ModelArts\.\d{4}"', re.MULTILINE)
+    elsewhere = [
+        str(source.relative_to(REPO))
+        for source in (REPO / "emulator").rglob("*.py")
+        if source.name != "codes.py" and definition.search(source.read_text())
+    ]
+    assert elsewhere == []
+
+
+def test_the_codes_module_lists_catalog_codes_with_their_documented_statuses():
+    import json
+
+    from emulator import codes
+
+    catalog = json.loads((REPO / "schemas" / "error-catalog.json").read_text())
+    listed = {row["code"] for row in catalog["errors"]}
+    named = {value for name, value in vars(codes).items() if name.isupper()}
+    assert named and named <= listed
+
+
+def test_the_demo_ids_are_the_bundled_seeds():
+    import yaml
+
+    from emulator.demo import DEMO_DATASET, DEMO_PROJECT
+
+    seed = yaml.safe_load((REPO / "emulator" / "data" / "default-seed.yaml").read_text())
+    declared = {
+        (project["id"], dataset["id"])
+        for project in seed["projects"]
+        for dataset in project.get("datasets", [])
+    }
+    assert (DEMO_PROJECT, DEMO_DATASET) in declared

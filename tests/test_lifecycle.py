@@ -12,7 +12,7 @@ import asyncio
 import pytest
 
 from emulator.api import keys
-from tests.conftest import DEMO_PROJECT
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT
 
 PROJECT = DEMO_PROJECT
 DATASETS = f"/v2/{PROJECT}/datasets"
@@ -202,7 +202,7 @@ async def test_list_tasks_pages_filters_and_counts(story):
 
 async def test_list_tasks_refuses_a_limit_over_100(story):
     client, _ = story
-    response = await client.get(f"{DATASETS}/DemoImageDataset001/tasks", params={"limit": 101})
+    response = await client.get(f"{DATASETS}/{DEMO_DATASET}/tasks", params={"limit": 101})
 
     body = await _json(response, 400)
     assert body["error_code"] == "ModelArts.4200" and "$.limit" in body["error_msg"]
@@ -210,7 +210,7 @@ async def test_list_tasks_refuses_a_limit_over_100(story):
 
 async def test_stopped_task_passes_through_stopping_to_stopped(story):
     client, _ = story
-    dataset_id = "DemoImageDataset001"
+    dataset_id = DEMO_DATASET
     task_id = (await _start(client, dataset_id, {"task_type": "auto-label"}))["task_id"]
     url = f"{DATASETS}/{dataset_id}/tasks/{task_id}"
     await _advance(client, 3)
@@ -226,10 +226,10 @@ async def test_stopped_task_passes_through_stopping_to_stopped(story):
 
 async def test_stopping_twice_or_after_success_or_unknown_task_is_refused(story):
     client, _ = story
-    tasks = f"{DATASETS}/DemoImageDataset001/tasks"
-    stopped = (await _start(client, "DemoImageDataset001", {}))["task_id"]
+    tasks = f"{DATASETS}/{DEMO_DATASET}/tasks"
+    stopped = (await _start(client, DEMO_DATASET, {}))["task_id"]
     await _json(await client.post(f"{tasks}/{stopped}/stop"), 204)
-    done = (await _start(client, "DemoImageDataset001", {}))["task_id"]
+    done = (await _start(client, DEMO_DATASET, {}))["task_id"]
     await _advance(client, 10)
 
     again = await _json(await client.post(f"{tasks}/{stopped}/stop"), 400)
@@ -261,7 +261,7 @@ async def test_active_learning_needs_unlabeled_samples(story):
 
 async def test_running_task_limit_per_dataset(make_client):
     client = await make_client(clock="manual", max_running_tasks=2)
-    url = f"{DATASETS}/DemoImageDataset001/tasks"
+    url = f"{DATASETS}/{DEMO_DATASET}/tasks"
     for _ in range(2):
         assert (await client.post(url, json={})).status == 200
 
@@ -282,7 +282,7 @@ async def test_auto_grouping_needs_2_to_200_groups(client, groups):
     body = {"task_type": "auto-grouping", "config": {"n_clusters": groups}}
     if groups is None:
         body["config"] = {}
-    response = await client.post(f"{DATASETS}/DemoImageDataset001/tasks", json=body)
+    response = await client.post(f"{DATASETS}/{DEMO_DATASET}/tasks", json=body)
 
     error = await _json(response, 400)
     assert error["error_code"] == "ModelArts.4622" and "n_clusters" in error["error_msg"]
@@ -290,14 +290,14 @@ async def test_auto_grouping_needs_2_to_200_groups(client, groups):
 
 async def test_auto_grouping_needs_fewer_groups_than_samples(client):
     body = {"task_type": "auto-grouping", "config": {"n_clusters": 6}}
-    response = await client.post(f"{DATASETS}/DemoImageDataset001/tasks", json=body)
+    response = await client.post(f"{DATASETS}/{DEMO_DATASET}/tasks", json=body)
 
     assert (await _json(response, 400))["error_code"] == "ModelArts.4622"
 
 
 async def test_pre_labeling_needs_a_model_id(client):
     response = await client.post(
-        f"{DATASETS}/DemoImageDataset001/tasks", json={"task_type": "pre-label"}
+        f"{DATASETS}/{DEMO_DATASET}/tasks", json={"task_type": "pre-label"}
     )
 
     assert (await _json(response, 400))["error_code"] == "ModelArts.4934"
@@ -305,7 +305,7 @@ async def test_pre_labeling_needs_a_model_id(client):
 
 async def test_pre_labeling_needs_a_model_that_exists(client):
     body = {"task_type": "pre-label", "model_id": "no-such-model"}
-    response = await client.post(f"{DATASETS}/DemoImageDataset001/tasks", json=body)
+    response = await client.post(f"{DATASETS}/{DEMO_DATASET}/tasks", json=body)
 
     error = await _json(response, 404)
     assert error == {
@@ -320,12 +320,12 @@ async def test_auto_grouping_saved_to_samples_sets_the_attribute(story):
         "task_type": "auto-grouping",
         "config": {"n_clusters": 2, "result_type": 1, "property": "size_group"},
     }
-    await _start(client, "DemoImageDataset001", body)
+    await _start(client, DEMO_DATASET, body)
     await _advance(client, 10)
 
     listed = await _json(
         await client.get(
-            f"{DATASETS}/DemoImageDataset001/data-annotations/samples",
+            f"{DATASETS}/{DEMO_DATASET}/data-annotations/samples",
             params={"sample_state": "__NONE__"},
         )
     )
@@ -337,9 +337,9 @@ async def test_auto_grouping_saved_to_samples_sets_the_attribute(story):
 async def test_auto_grouping_saved_to_obs_writes_the_grouping(story):
     client, s3 = story
     body = {"task_type": "auto-grouping", "config": {"n_clusters": 3, "result_type": 0}}
-    task_id = (await _start(client, "DemoImageDataset001", body))["task_id"]
+    task_id = (await _start(client, DEMO_DATASET, body))["task_id"]
     await _advance(client, 10)
-    task = await _json(await client.get(f"{DATASETS}/DemoImageDataset001/tasks/{task_id}"))
+    task = await _json(await client.get(f"{DATASETS}/{DEMO_DATASET}/tasks/{task_id}"))
     bucket, key = task["result"]["manifest_path"].lstrip("/").split("/", 1)
 
     obj = await asyncio.to_thread(s3.get_object, Bucket=bucket, Key=key)
@@ -352,7 +352,7 @@ async def test_auto_grouping_saved_to_obs_writes_the_grouping(story):
 
 async def test_200_concurrent_starts_yield_200_distinct_listed_tasks(make_client):
     client = await make_client(clock="manual", max_running_tasks=1000)
-    url = f"{DATASETS}/DemoImageDataset001/tasks"
+    url = f"{DATASETS}/{DEMO_DATASET}/tasks"
 
     responses = await asyncio.gather(*(client.post(url, json={}) for _ in range(200)))
     ids = {(await r.json())["task_id"] for r in responses}

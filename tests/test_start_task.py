@@ -7,7 +7,7 @@ import re
 import pytest
 
 from emulator.api import keys
-from tests.conftest import DEMO_PROJECT, TASKS_URL, load_example
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT, TASKS_URL, load_example
 
 EXAMPLES = ["start-auto-label.json", "start-pre-label.json", "start-auto-grouping.json"]
 TASK_ID = re.compile(r"^[A-Za-z0-9]{19}$")
@@ -96,7 +96,7 @@ async def test_unknown_dataset_is_refused_as_the_catalog_says(client):
 
 
 async def test_unknown_project_is_refused_like_an_unknown_dataset(client):
-    url = "/v2/00000000000000000000000000000000/datasets/DemoImageDataset001/tasks"
+    url = f"/v2/00000000000000000000000000000000/datasets/{DEMO_DATASET}/tasks"
 
     response = await client.post(url, json=load_example("start-auto-label.json"))
 
