@@ -100,6 +100,11 @@ def operation_of(request: web.Request) -> Operation:
     return request.config_dict[keys.CONTRACT].operations[request.match_info.route.name]
 
 
+def documented_response(request: web.Request, body: object, status: int = 200) -> web.Response:
+    """The answer of a documented operation, with every field its response table lists."""
+    return web.json_response(operation_of(request).complete_response(status, body), status=status)
+
+
 def _refuse(request: web.Request, violations: list) -> None:
     detail = "; ".join(str(v) for v in violations)
     log.warning("%s %s refused: %s", request.method, request.path, detail)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulator.contract.responses import ResponseCompleter
 from emulator.contract.validation import PayloadValidator
 from emulator.errors import CatalogEntry, ErrorCatalog, StartupError
 
@@ -21,10 +22,20 @@ class Operation:
     examples: dict
     schemas: dict[str, dict] = field(default_factory=dict)
     validators: dict[str, PayloadValidator] = field(default_factory=dict)
+    completers: dict[int, ResponseCompleter] = field(default_factory=dict)
 
     def validator(self, part: str) -> PayloadValidator | None:
         """The validator for ``request``, ``query``, ``path`` or ``response-<status>``."""
         return self.validators.get(part)
+
+    def complete_response(self, status: int, body: object) -> object:
+        """``body`` with every field the response table of ``status`` lists."""
+        completer = self.completers.get(status)
+        if completer is None:
+            completer = self.completers[status] = ResponseCompleter(
+                self.schemas.get(f"response-{status}", {})
+            )
+        return completer(body)
 
 
 @dataclass

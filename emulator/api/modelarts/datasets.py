@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys, render
-from emulator.api.payloads import request_body, request_query
+from emulator.api.payloads import documented_response, request_body, request_query
 from emulator.domain.service import Emulator
 
 
@@ -25,7 +25,7 @@ async def create_dataset(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets"""
     body = await request_body(request)
     dataset = _emulator(request).datasets.create(request.match_info["project_id"], body)
-    return web.json_response({"dataset_id": dataset.dataset_id}, status=201)
+    return documented_response(request, {"dataset_id": dataset.dataset_id}, 201)
 
 
 async def list_datasets(request: web.Request) -> web.Response:
@@ -39,11 +39,12 @@ async def list_datasets(request: web.Request) -> web.Response:
         order=query.get("order", "desc"),
     )
     shown = render.page(datasets, query["offset"], query["limit"])
-    return web.json_response(
+    return documented_response(
+        request,
         {
             "datasets": [render.dataset(d, _running(request, d.dataset_id)) for d in shown],
             "total_number": len(datasets),
-        }
+        },
     )
 
 
@@ -52,14 +53,14 @@ async def get_dataset(request: web.Request) -> web.Response:
     request_query(request)
     project_id, dataset_id = _ids(request)
     dataset, _ = _emulator(request).datasets.samples(project_id, dataset_id)
-    return web.json_response(render.dataset(dataset, _running(request, dataset_id)))
+    return documented_response(request, render.dataset(dataset, _running(request, dataset_id)))
 
 
 async def update_dataset(request: web.Request) -> web.Response:
     """PUT /v2/{project_id}/datasets/{dataset_id}"""
     body = await request_body(request)
     dataset = _emulator(request).datasets.update(*_ids(request), body)
-    return web.json_response({"dataset_id": dataset.dataset_id})
+    return documented_response(request, {"dataset_id": dataset.dataset_id})
 
 
 async def delete_dataset(request: web.Request) -> web.Response:
@@ -73,7 +74,9 @@ async def create_labels(request: web.Request) -> web.Response:
     body = await request_body(request)
     labels = body.get("labels") or []
     _emulator(request).datasets.add_labels(*_ids(request), labels)
-    return web.json_response({"success": True, "results": [{"success": True} for _ in labels]})
+    return documented_response(
+        request, {"success": True, "results": [{"success": True} for _ in labels]}
+    )
 
 
 async def list_labels(request: web.Request) -> web.Response:
@@ -81,8 +84,9 @@ async def list_labels(request: web.Request) -> web.Response:
     query = request_query(request)
     dataset = _emulator(request).datasets.get(*_ids(request))
     shown = render.page(dataset.labels, query["offset"], query["limit"])
-    return web.json_response(
-        {"labels": [render.label(label) for label in shown], "total_number": len(dataset.labels)}
+    return documented_response(
+        request,
+        {"labels": [render.label(label) for label in shown], "total_number": len(dataset.labels)},
     )
 
 
@@ -90,4 +94,4 @@ async def dataset_statistics(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/data-annotations/stats"""
     request_query(request)
     statistics = _emulator(request).datasets.statistics(*_ids(request))
-    return web.json_response(render.statistics(statistics))
+    return documented_response(request, render.statistics(statistics))

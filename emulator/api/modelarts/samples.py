@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys, render
-from emulator.api.payloads import request_body, request_query
+from emulator.api.payloads import documented_response, request_body, request_query
 from emulator.codes import INVALID_REQUEST, SAMPLE_MISSING
 from emulator.domain.datasets import Datasets
 from emulator.domain.model import SampleFilter, SampleState
@@ -49,8 +49,8 @@ def _listing(request: web.Request, *, awaiting_confirmation: bool = False) -> we
     wanted = _filter(query, awaiting_confirmation=awaiting_confirmation)
     samples = _datasets(request).find_samples(*_ids(request), wanted)
     shown = render.page(samples, query["offset"], query["limit"])
-    return web.json_response(
-        {"sample_count": len(samples), "samples": [render.sample(s) for s in shown]}
+    return documented_response(
+        request, {"sample_count": len(samples), "samples": [render.sample(s) for s in shown]}
     )
 
 
@@ -63,11 +63,13 @@ async def describe_sample(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/data-annotations/samples/{sample_id}"""
     request_query(request)
     sample = _datasets(request).sample(*_ids(request), request.match_info["sample_id"])
-    return web.json_response(render.sample(sample))
+    return documented_response(request, render.sample(sample))
 
 
 def _batch_response(request: web.Request, outcomes: list) -> web.Response:
-    return web.json_response(render.batch(outcomes, request.config_dict[keys.CONTRACT].catalog))
+    return documented_response(
+        request, render.batch(outcomes, request.config_dict[keys.CONTRACT].catalog)
+    )
 
 
 async def add_samples(request: web.Request) -> web.Response:
@@ -105,4 +107,4 @@ async def describe_auto_annotation_sample(request: web.Request) -> web.Response:
         raise ModelArtsError(
             SAMPLE_MISSING, detail=f"(sample {sample.sample_id} has no auto labels to confirm)"
         )
-    return web.json_response(render.sample(sample))
+    return documented_response(request, render.sample(sample))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys, render
-from emulator.api.payloads import request_body, request_query
+from emulator.api.payloads import documented_response, request_body, request_query
 from emulator.domain.tasks import Tasks
 
 
@@ -18,14 +18,16 @@ async def start_task(request: web.Request) -> web.Response:
     body = await request_body(request)
     project_id, dataset_id = request.match_info["project_id"], request.match_info["dataset_id"]
     task = _tasks(request).start(project_id, dataset_id, body, timeline=request.get(keys.TIMELINE))
-    return web.json_response({"task_id": task.task_id})
+    return documented_response(request, {"task_id": task.task_id})
 
 
 async def get_task(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/tasks/{task_id}"""
     info = request.match_info
     task = _tasks(request).get(info["project_id"], info["dataset_id"], info["task_id"], poll=True)
-    return web.json_response(render.task(task, request.config_dict[keys.CONTRACT].catalog))
+    return documented_response(
+        request, render.task(task, request.config_dict[keys.CONTRACT].catalog)
+    )
 
 
 async def list_tasks(request: web.Request) -> web.Response:
@@ -39,12 +41,13 @@ async def list_tasks(request: web.Request) -> web.Response:
     )
     catalog = request.config_dict[keys.CONTRACT].catalog
     shown = render.page(tasks, query["offset"], query["limit"])
-    return web.json_response(
+    return documented_response(
+        request,
         {
             "tasks": [render.task(task, catalog, listing=True) for task in shown],
             "total_count": len(tasks),
             "exist_running_deploy_task": False,
-        }
+        },
     )
 
 

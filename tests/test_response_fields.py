@@ -1,0 +1,94 @@
+"""Every field of every documented response table is in the emulator's answers.
+
+A field without a value is sent as its documented default or ``null``; attribute bags
+(label properties, sample metadata: fields named ``@modelarts:...``) keep only what is set.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.api import keys
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT
+
+BASE = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}"
+
+
+def _absent(schema: dict, value: object, definitions: dict, path: str = "$") -> list[str]:
+    while "$ref" in schema:
+        schema = definitions[schema["$ref"].rsplit("/", 1)[-1]]
+    properties = schema.get("properties", {})
+    if isinstance(value, dict) and properties:
+        if all(name.startswith("@") for name in properties):
+            return []
+        absent = [f"{path}.{name}" for name in properties if name not in value]
+        for name, sub in properties.items():
+            if name in value:
+                absent += _absent(sub, value[name], definitions, f"{path}.{name}")
+        return absent
+    if isinstance(value, list) and "items" in schema:
+        return [
+            missing
+            for item in value
+            for missing in _absent(schema["items"], item, definitions, f"{path}[]")
+        ]
+    return []
+
+
+@pytest.fixture
+async def busy(make_client):
+    """The demo dataset after an auto-labeling and an auto-grouping task have finished."""
+    client = await make_client(clock="manual")
+    labeled = await client.post(f"{BASE}/tasks", json={"task_type": "auto-label"})
+    grouped = await client.post(
+        f"{BASE}/tasks", json={"task_type": "auto-grouping", "config": {"n_clusters": 2}}
+    )
+    assert (labeled.status, grouped.status) == (200, 200)
+    await client.post("/_emulator/clock/advance", json={"seconds": 600})
+    client.task_id = (await labeled.json())["task_id"]
+    return client
+
+
+async def _first_id(client, url: str) -> str:
+    return (await (await client.get(url)).json())["samples"][0]["sample_id"]
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "url"),
+    [
+        ("ListDatasets", f"/v2/{DEMO_PROJECT}/datasets"),
+        ("DescDataset", BASE),
+        ("ListLabels", f"{BASE}/data-annotations/labels"),
+        ("GetDatasetStats", f"{BASE}/data-annotations/stats"),
+        ("ListSamples", f"{BASE}/data-annotations/samples"),
+        ("DescribeSample", f"{BASE}/data-annotations/samples/{{sample}}"),
+        ("ListAutoAnnotationSamples", f"{BASE}/auto-annotations/samples"),
+        ("DescribeAutoAnnotationSample", f"{BASE}/auto-annotations/samples/{{auto_sample}}"),
+        ("ListTasks", f"{BASE}/tasks"),
+        ("AutoAnnotationProgress", f"{BASE}/tasks/{{task}}"),
+    ],
+)
+async def test_every_documented_response_field_is_present(busy, operation_id, url):
+    if "{sample}" in url:
+        url = url.format(sample=await _first_id(busy, f"{BASE}/data-annotations/samples"))
+    elif "{auto_sample}" in url:
+        url = url.format(auto_sample=await _first_id(busy, f"{BASE}/auto-annotations/samples"))
+    elif "{task}" in url:
+        url = url.format(task=busy.task_id)
+    schema = busy.app[keys.CONTRACT].operations[operation_id].schemas["response-200"]
+
+    response = await busy.get(url)
+
+    assert response.status == 200
+    assert _absent(schema, await response.json(), schema.get("$defs", {})) == []
+
+
+async def test_filling_the_answer_leaves_the_stored_records_alone(busy):
+    listing = await (await busy.get(f"{BASE}/data-annotations/samples")).json()
+    answered = next(sample for sample in listing["samples"] if sample["labels"])
+    stored = busy.app[keys.EMULATOR].datasets.sample(
+        DEMO_PROJECT, DEMO_DATASET, answered["sample_id"]
+    )
+
+    assert "annotated_by" in answered["labels"][0]
+    assert all("annotated_by" not in label for label in stored.labels)
