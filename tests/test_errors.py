@@ -6,6 +6,8 @@ import asyncio
 import logging
 import re
 
+import pytest
+
 from emulator.api import keys
 from emulator.api.payloads import MAX_BODY_BYTES
 from tests.conftest import REPO, TASKS_URL, load_example
@@ -202,3 +204,34 @@ def test_the_demo_ids_are_the_bundled_seeds():
         for dataset in project.get("datasets", [])
     }
     assert (DEMO_PROJECT, DEMO_DATASET) in declared
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "code"),
+    [
+        ({"Content-Type": "application/json"}, b"{", "ModelArts.4105"),
+        ({"Content-Type": "application/json"}, b"", "ModelArts.4202"),
+        ({"Content-Type": "text/plain", "X-Emulator-Strict": "true"}, b"{}", "ModelArts.4200"),
+        (
+            {"Content-Type": "application/json", "X-Emulator-Strict": "maybe"},
+            b"{}",
+            "ModelArts.4200",
+        ),
+        ({"Content-Type": "application/json"}, b'{"task_type": 7}', "ModelArts.4200"),
+    ],
+)
+async def test_every_refusal_of_a_request_is_logged_with_its_reason(
+    client, caplog, headers, body, code
+):
+    with caplog.at_level(logging.WARNING, logger="emulator.validation"):
+        response = await client.post(TASKS_URL, data=body, headers=headers)
+    message = (await response.json())["error_msg"]
+
+    assert f"POST {TASKS_URL} refused: {code} {message}" in caplog.text
+
+
+async def test_an_oversized_body_is_logged_as_refused(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="emulator.validation"):
+        await client.post(TASKS_URL, data=b"x" * (MAX_BODY_BYTES + 1))
+
+    assert f"POST {TASKS_URL} refused: ModelArts.4104" in caplog.text

@@ -8,20 +8,41 @@ import logging
 from aiohttp import web
 
 from emulator.api import keys
-from emulator.codes import API_MISSING, BODY_TOO_LARGE, INTERNAL_ERROR
+from emulator.codes import (
+    API_MISSING,
+    BODY_TIMEOUT,
+    BODY_TOO_LARGE,
+    EMPTY_REQUEST,
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    MALFORMED_JSON,
+)
 from emulator.errors import ModelArtsError, ServiceError
 
 log = logging.getLogger("emulator")
+refusals = logging.getLogger("emulator.validation")
+# What a client sent that the emulator refuses; logged with the reasons, so a CI log
+# shows why a request failed without a look at the journal.
+REQUEST_REFUSALS = frozenset(
+    {BODY_TOO_LARGE, MALFORMED_JSON, INVALID_REQUEST, EMPTY_REQUEST, BODY_TIMEOUT}
+)
 
 
 def error_response(request: web.Request, error: ServiceError) -> web.Response:
     status, body = error.render(request.config_dict[keys.CONTRACT].catalog)
     if isinstance(error, ModelArtsError):
         request[keys.ERROR_CODE] = error.code
+        if error.code in REQUEST_REFUSALS and not _scripted(request):
+            refusals.warning("%s %s refused: %s %s", request.method, request.path, *body.values())
     response = web.json_response(body, status=status, headers=error.headers)
     if status in (408, 413):
         response.force_close()  # the rest of the body is never read
     return response
+
+
+def _scripted(request: web.Request) -> bool:
+    decision = request.get(keys.DECISION)
+    return decision is not None and decision.response is not None
 
 
 def _from_http_exception(request: web.Request, exception: web.HTTPException) -> ModelArtsError:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 
 from aiohttp import web
 
@@ -18,8 +17,6 @@ from emulator.codes import (
 )
 from emulator.contract import Operation, Violation
 from emulator.errors import ModelArtsError
-
-log = logging.getLogger("emulator.validation")
 
 MAX_BODY_BYTES = 12 * 1024 * 1024
 STRICT_HEADER = "X-Emulator-Strict"
@@ -107,7 +104,6 @@ def documented_response(request: web.Request, body: object, status: int = 200) -
 
 def _refuse(request: web.Request, violations: list) -> None:
     detail = "; ".join(str(v) for v in violations)
-    log.warning("%s %s refused: %s", request.method, request.path, detail)
     request[keys.VALIDATION] = detail
     raise ModelArtsError(INVALID_REQUEST, detail=detail)
 
