@@ -22,6 +22,7 @@ from emulator.api.control.routes import PREFIX as CONTROL_PREFIX
 from emulator.api.control.routes import ROUTES as CONTROL_ROUTES
 from emulator.api.control.routes import create_control_app
 from emulator.api.errors import render_errors
+from emulator.api.iam import discovery
 from emulator.api.iam.routes import PREFIX as IAM_PREFIX
 from emulator.api.iam.routes import ROUTES as IAM_ROUTES
 from emulator.api.iam.routes import create_iam_app
@@ -56,6 +57,10 @@ async def _openapi(request: web.Request) -> web.Response:
 
 ROOT_ROUTES: RouteTable = [
     (route("GET", "/openapi.json", "This document", response=OBJECT), _openapi),
+    (
+        route("GET", "/", "IAM: identity API versions (discovery)", success=300, response=OBJECT),
+        discovery.versions,
+    ),
 ]
 
 

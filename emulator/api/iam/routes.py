@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.api.iam import tokens
+from emulator.api.iam import discovery, tokens
 from emulator.api.routing import OBJECT, RouteTable, add_routes, route
 from emulator.api.scripted import apply_scenarios
 
@@ -12,6 +12,10 @@ PREFIX = "/v3"
 KEYSTONE = {"error_schema": "KeystoneError"}
 
 ROUTES: RouteTable = [
+    (
+        route("GET", "", "IAM: the v3 identity API (version discovery)", response=OBJECT),
+        discovery.version,
+    ),
     (
         route(
             "POST",
