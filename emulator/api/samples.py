@@ -44,8 +44,8 @@ def _filtered(samples: list[Sample], query: dict) -> list[Sample]:
         ]
     if query.get("sample_type") is not None:
         samples = [s for s in samples if s.sample_type == query["sample_type"]]
-    if "low_score" in query or "high_score" in query:
-        low, high = _score(query, "low_score", 0.0), _score(query, "high_score", 1.0)
+    low, high = _score(query, "low_score", 0.0), _score(query, "high_score", 1.0)
+    if (low, high) != (0.0, 1.0):  # the documented defaults, [0, 1], filter nothing
         samples = [s for s in samples if s.score is not None and low <= s.score <= high]
     if query.get("order") == "desc":
         samples = list(reversed(samples))
