@@ -6,12 +6,19 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.api.payloads import INVALID_REQUEST, read_json
+from emulator.contract.openapi import lenient_document
 from emulator.errors import ModelArtsError
 
 
 async def openapi(request: web.Request) -> web.Response:
-    """GET /openapi.json: the contract as OpenAPI 3.1."""
-    return web.json_response(request.app[keys.OPENAPI])
+    """GET /openapi.json: the contract strict mode enforces; ``?mode=lenient``: lenient mode's."""
+    mode = request.query.get("mode", "strict")
+    if mode not in ("strict", "lenient"):
+        raise ModelArtsError(
+            INVALID_REQUEST, detail=f"mode: expected strict or lenient, got {mode!r}"
+        )
+    document = request.app[keys.OPENAPI]
+    return web.json_response(lenient_document(document) if mode == "lenient" else document)
 
 
 async def health(request: web.Request) -> web.Response:

@@ -7,7 +7,8 @@ Output layout, flat so it installs as plain data files:
 
 Facts the tables cannot give reliably (a wire type that differs from the documented
 type, say) come from the reviewed ``overrides.json``: each entry names a table, a field
-and the pages it applies to, and replaces that field's schema. An entry that matches
+and the pages it applies to, and replaces that field's schema (``schema``), adds
+keywords to it (``add``) or makes it mandatory (``required``). An entry that matches
 nothing is an error, so the file cannot silently go stale.
 """
 
@@ -53,14 +54,16 @@ class Overrides:
             raise GenerationError(f"{path}: cannot read overrides ({error})") from None
         entries: dict[tuple[str, str, str], dict] = {}
         for number, entry in enumerate(document.get("overrides", [])):
-            missing = {"table", "field", "pages", "schema", "reason"} - set(entry)
-            if missing or not entry["reason"].strip():
-                raise GenerationError(f"{path}: entry {number} lacks {sorted(missing)}")
+            missing = {"table", "field", "pages", "reason"} - set(entry)
+            changes = {"schema", "add", "required"} & set(entry)
+            if missing or not changes or not entry["reason"].strip():
+                raise GenerationError(f"{path}: entry {number} lacks {sorted(missing)} or a change")
             for page in entry["pages"]:
-                entries[(page, entry["table"], entry["field"])] = entry["schema"]
+                entries[(page, entry["table"], entry["field"])] = entry
         return cls(entries)
 
     def get(self, page: str, table: str, name: str) -> dict | None:
+        """The override entry for a field (``schema``, ``add`` and/or ``required``), if any."""
         key = (page, table, name)
         if key not in self.entries:
             return None
@@ -88,15 +91,16 @@ def _object_schema(
     properties: dict[str, dict] = {}
     required: list[str] = []
     for row in table.rows:
-        replacement = patch(table.name, row.name)
-        if replacement is not None:
-            properties[row.name] = replacement
+        override = patch(table.name, row.name) or {}
+        if "schema" in override:
+            properties[row.name] = override["schema"]
         else:
             try:
                 properties[row.name] = row_schema(row, resolve)
             except UnknownType as unknown:
                 raise GenerationError(f"{table.name}.{row.name}: unknown type {unknown}") from None
-        if row.mandatory:
+        properties[row.name].update(override.get("add", {}))
+        if override.get("required", row.mandatory):
             required.append(row.name)
     schema: dict = {"type": "object", "properties": properties}
     if required:
