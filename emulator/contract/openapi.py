@@ -128,8 +128,8 @@ def _open(node: object) -> object:
             for key, value in node.items()
             if not (key == "additionalProperties" and value is False)
         }
-        kind = node.get("type")
-        kinds = set(kind) if isinstance(kind, list) else {kind}
+        kind = node.get("type")  # in ``properties`` a field may be named "type": a dict
+        kinds = set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
         if kinds & _CONVERTIBLE and "string" not in kinds:
             opened[CONVERTS_KEY] = True
         return opened

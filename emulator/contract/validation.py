@@ -281,6 +281,12 @@ def _reason(keyword: str, expected: object, instance: object, error: ValidationE
         return f"expected a number {sign} {expected}, {got}"
     if keyword == "pattern":
         return f"expected a string matching {expected}, {got}"
+    if keyword in ("minLength", "maxLength") and isinstance(instance, str):
+        bound = "at least" if keyword == "minLength" else "at most"
+        return f"expected {bound} {expected} characters, got {len(instance)}"
+    if keyword in ("minItems", "maxItems") and isinstance(instance, list):
+        bound = "at least" if keyword == "minItems" else "at most"
+        return f"expected {bound} {expected} items, got {len(instance)}"
     return f"{error.message} ({keyword})"
 
 
