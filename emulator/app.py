@@ -31,12 +31,14 @@ from emulator.api.modelarts.routes import PREFIX as MODELARTS_PREFIX
 from emulator.api.observe import observe
 from emulator.api.payloads import MAX_BODY_BYTES
 from emulator.api.routing import OBJECT, RouteTable, add_routes, published, route
+from emulator.codes import INVALID_REQUEST
 from emulator.config import Config
 from emulator.contract import Contract, load_contract
-from emulator.contract.openapi import build_openapi
+from emulator.contract.openapi import build_openapi, lenient_document
 from emulator.domain.clock import Clock, ManualClock, SystemClock
 from emulator.domain.service import Emulator
 from emulator.domain.tasks import TaskSettings
+from emulator.errors import ModelArtsError
 from emulator.journal import Journal
 from emulator.obs.server import create_obs_app
 from emulator.obs.store import ObjectStore
@@ -51,8 +53,14 @@ SHUTDOWN_SECONDS = 0.8
 
 
 async def _openapi(request: web.Request) -> web.Response:
-    """GET /openapi.json: the contract as OpenAPI 3.1."""
-    return web.json_response(request.app[keys.OPENAPI])
+    """GET /openapi.json: the contract strict mode enforces; ``?mode=lenient``: lenient mode's."""
+    mode = request.query.get("mode", "strict")
+    if mode not in ("strict", "lenient"):
+        raise ModelArtsError(
+            INVALID_REQUEST, detail=f"mode: expected strict or lenient, got {mode!r}"
+        )
+    document = request.app[keys.OPENAPI]
+    return web.json_response(lenient_document(document) if mode == "lenient" else document)
 
 
 ROOT_ROUTES: RouteTable = [

@@ -91,3 +91,53 @@ def test_no_5xx_and_responses_conform_to_the_contract(case, modelarts_emulator):
             checks.content_type_conformance,
         ],
     )
+
+
+def _schema_nodes(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _schema_nodes(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _schema_nodes(item)
+
+
+async def test_the_published_document_is_the_closed_schema_strict_mode_enforces(client):
+    document = await (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    validator = client.app[keys.CONTRACT].operations["CreateTask"].validator("request")
+
+    assert document["info"]["x-emulator-mode"] == "strict"
+    assert schemas["CreateTask.request"]["additionalProperties"] is False
+    assert schemas["CreateTask.request.InfConfig"]["additionalProperties"] is False
+    assert schemas["CreateTask.request.InfConfig"]["properties"]["instance_count"]["maximum"] == (
+        2**31 - 1
+    )
+    assert validator.validate({"task_type": "auto-label", "extra": 1}, strict=True)
+
+
+async def test_published_patterns_use_only_ascii_classes(client):
+    document = await (await client.get("/openapi.json")).json()
+    patterns = [node["pattern"] for node in _schema_nodes(document) if "pattern" in node]
+
+    assert patterns
+    assert not [p for p in patterns if any(c in p for c in (r"\d", r"\w", r"\s", r"\b"))]
+
+
+async def test_lenient_document_opens_objects_and_marks_string_conversion(client):
+    document = await (await client.get("/openapi.json", params={"mode": "lenient"})).json()
+    task = document["components"]["schemas"]["CreateTask.request"]
+    config = document["components"]["schemas"]["CreateTask.request.SmartTaskConfig"]
+
+    assert document["info"]["x-emulator-mode"] == "lenient"
+    assert "additionalProperties" not in task
+    assert config["properties"]["stop_time"]["x-emulator-converts-strings"] is True
+    assert "x-emulator-converts-strings" not in config["properties"]["collect_rule"]
+
+
+async def test_an_unknown_document_mode_is_refused(client):
+    response = await client.get("/openapi.json", params={"mode": "loose"})
+
+    assert response.status == 400
+    assert (await response.json())["error_code"] == "ModelArts.4200"

@@ -35,10 +35,14 @@ def strategy(node: dict, depth: int = 0) -> st.SearchStrategy:
     if "enum" in node:
         return st.sampled_from(node["enum"])
     kind = node.get("type")
+    if isinstance(kind, list):
+        return st.one_of([strategy({**node, "type": one}, depth) for one in kind])
     if kind == "string":
+        low, high = node.get("minLength", 0), node.get("maxLength", 12)
         if "pattern" in node:
-            return st.from_regex(re.compile(node["pattern"]), fullmatch=True)
-        return TEXT
+            pattern = st.from_regex(re.compile(node["pattern"]), fullmatch=True)
+            return pattern.filter(lambda text: low <= len(text) <= high)
+        return st.text(st.characters(blacklist_categories=("Cs",)), min_size=low, max_size=12)
     if kind == "integer":
         return st.integers(node.get("minimum", -(2**31)), node.get("maximum", 2**31 - 1))
     if kind == "number":
@@ -48,7 +52,9 @@ def strategy(node: dict, depth: int = 0) -> st.SearchStrategy:
     if kind == "boolean":
         return st.booleans()
     if kind == "array":
-        return st.lists(strategy(node["items"], depth + 1), max_size=2 if depth < 3 else 0)
+        items = strategy(node["items"], depth + 1) if "items" in node else st.integers()
+        low, high = node.get("minItems", 0), node.get("maxItems", 2)
+        return st.lists(items, min_size=low, max_size=max(low, high if depth < 3 else 0))
     if kind == "object" and "properties" in node:
         fields = {name: strategy(child, depth + 1) for name, child in node["properties"].items()}
         required = {name: fields[name] for name in node.get("required", [])}

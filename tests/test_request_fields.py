@@ -23,6 +23,7 @@ PATTERN_SAMPLES = {
     "@modelarts:end_time": ("10:59:59.000", "10:60:00.000"),
     "@modelarts:hard_reasons": ("3-6", "3,6"),
     "sample_time": ("20240101-20240131", "January"),
+    "@modelarts:hard_coefficient": ("0.25", "1.5"),
 }
 
 
@@ -72,7 +73,15 @@ def body_with(path: tuple, value: object) -> dict:
     return body
 
 
+def _as_array(schema: dict, values: list) -> list:
+    """Each value as the array field's content, repeated up to the array's minimum size."""
+    size = max(1, schema.get("minItems", 1))
+    return [[v] * size for v in values]
+
+
 def valid_values(path: tuple, schema: dict) -> list:
+    if schema.get("type") == "array" and "items" not in schema:
+        return [[[0, 10], [50, 95]]]
     scalar = schema.get("items", schema) if schema.get("type") == "array" else schema
     kind = scalar.get("type")
     if "enum" in scalar:
@@ -95,11 +104,13 @@ def valid_values(path: tuple, schema: dict) -> list:
             values = [{"key": "value"}]
     else:
         values = ["text"]
-    return [[v] for v in values] if schema.get("type") == "array" else values
+    return _as_array(schema, values) if schema.get("type") == "array" else values
 
 
 def invalid_values(path: tuple, schema: dict) -> list[tuple[str, object]]:
     """(why, value) pairs the field must refuse, with the path the error names."""
+    if schema.get("type") == "array" and "items" not in schema:
+        return [("array", "not-a-list")]
     scalar = schema.get("items", schema) if schema.get("type") == "array" else schema
     kind = scalar.get("type")
     wrong_type = {
@@ -108,7 +119,7 @@ def invalid_values(path: tuple, schema: dict) -> list[tuple[str, object]]:
         "number": "half",
         "boolean": "maybe",
         "object": "not-an-object",
-    }[kind]
+    }[kind if isinstance(kind, str) else "integer"]
     cases: list[tuple[str, object]] = [("type", wrong_type)]
     if "enum" in scalar:
         cases.append(("enum", "not-an-option" if kind == "string" else 987654))
@@ -117,8 +128,11 @@ def invalid_values(path: tuple, schema: dict) -> list[tuple[str, object]]:
     if kind in ("integer", "number") and "maximum" in scalar:
         cases.append(("maximum", scalar["maximum"] + 1))
         cases.append(("minimum", scalar["minimum"] - 1))
+    if kind == "string" and "maxLength" in scalar:
+        cases.append(("maxLength", "a" * (scalar["maxLength"] + 1)))
     if schema.get("type") == "array":
-        cases = [(why, [value]) for why, value in cases] + [("array", "not-a-list")]
+        cases = [(why, v) for why, [v] in ((w, _as_array(schema, [x])) for w, x in cases)]
+        cases.append(("array", "not-a-list"))
     return cases
 
 

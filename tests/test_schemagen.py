@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.schemagen.build import generate
+from emulator.schemagen.build import GenerationError, generate
 from emulator.schemagen.rst import parse_page
 from emulator.schemagen.types import INT32, INT64, type_schema
 from tests.conftest import REFERENCE, REPO
@@ -22,7 +22,7 @@ def _resolve(name: str) -> dict:
 
 @pytest.mark.skipif(not API_PAGES.is_dir(), reason=f"reference pages not found at {API_PAGES}")
 def test_committed_schemas_are_what_the_generator_writes(tmp_path):
-    generated = generate(API_PAGES)
+    generated = generate(API_PAGES, REPO / "schemas" / "overrides.json")
     committed = {
         path.name: path.read_text(encoding="utf-8")
         for path in (REPO / "schemas").glob("*.json")
@@ -116,6 +116,29 @@ PAGE = textwrap.dedent(
        +-----------+-----------+---------------+-----------------------------------------+
        | flavor    | No        | Flavor object | Flavor.                                 |
        +-----------+-----------+---------------+-----------------------------------------+
+       | name      | No        | String        | The value contains 1 to 64 characters.  |
+       |           |           |               | Only letters, digits, underscores (_),  |
+       |           |           |               | and hyphens (-) are allowed.            |
+       +-----------+-----------+---------------+-----------------------------------------+
+       | note      | No        | String        | The value contains 0 to 256 characters  |
+       |           |           |               | and does not support the following      |
+       |           |           |               | special characters: ^!<>=&"'            |
+       +-----------+-----------+---------------+-----------------------------------------+
+       | keep      | No        | Boolean       | Keep it. Options:                       |
+       |           |           |               |                                         |
+       |           |           |               | -  **true**: keep                       |
+       |           |           |               |                                         |
+       |           |           |               | -  **false**: drop (Default value)      |
+       +-----------+-----------+---------------+-----------------------------------------+
+       | ratio     | No        | String        | The default value is 1.00, indicating   |
+       |           |           |               | all.                                    |
+       +-----------+-----------+---------------+-----------------------------------------+
+       | status    | No        | Integer       | Status. Options:                        |
+       |           |           |               |                                         |
+       |           |           |               | -  0: idle - **1**: busy                |
+       |           |           |               |                                         |
+       |           |           |               | -  2: done                              |
+       +-----------+-----------+---------------+-----------------------------------------+
 
     .. table:: **Table 3** Flavor
 
@@ -183,6 +206,48 @@ def test_speech_time_format_becomes_pattern(example_schema):
     pattern = re.compile(example_schema["properties"]["at"]["pattern"])
     assert pattern.match("01:02:03.456")
     assert not pattern.match("1:02:03") and not pattern.match("01:61:03.456")
+
+
+def test_length_and_character_set_of_a_name(example_schema):
+    name = example_schema["properties"]["name"]
+    assert (name["minLength"], name["maxLength"], name["pattern"]) == (1, 64, "^[A-Za-z0-9_-]*$")
+
+
+def test_forbidden_special_characters_become_a_negated_class(example_schema):
+    note = example_schema["properties"]["note"]
+    assert note["maxLength"] == 256
+    assert note["pattern"] == "^[^\\^!<>=&\"']*$"
+
+
+def test_option_marked_default_and_default_phrase(example_schema):
+    assert example_schema["properties"]["keep"]["default"] is False
+    assert example_schema["properties"]["ratio"]["default"] == "1.00"
+
+
+def test_plain_options_beside_bold_ones_are_all_read(example_schema):
+    assert sorted(example_schema["properties"]["status"]["enum"]) == [0, 1, 2]
+
+
+def test_an_override_replaces_a_field_and_a_stale_one_is_an_error(tmp_path):
+    (tmp_path / "example.rst").write_text(PAGE)
+    (tmp_path / "error_codes.rst").write_text("Error Codes\n===========\n")
+    entry = {"table": "Flavor", "field": "code", "pages": ["example.rst"], "reason": "wire"}
+    overrides = tmp_path / "overrides.json"
+    overrides.write_text(json.dumps({"overrides": [{**entry, "schema": {"type": "integer"}}]}))
+
+    schema = json.loads(generate(tmp_path, overrides)["Example.request.json"])
+    assert schema["$defs"]["Flavor"]["properties"]["code"] == {"type": "integer"}
+
+    stale = {**entry, "field": "gone", "required": True}
+    overrides.write_text(json.dumps({"overrides": [stale]}))
+    with pytest.raises(GenerationError, match=r"example\.rst: Flavor\.gone"):
+        generate(tmp_path, overrides)
+
+
+def test_every_override_gives_a_reason_and_a_page():
+    entries = json.loads((REPO / "schemas" / "overrides.json").read_text())["overrides"]
+    assert entries
+    assert all(entry["reason"].strip() and entry["pages"] for entry in entries)
 
 
 def test_descriptions_are_not_copied(example_schema):

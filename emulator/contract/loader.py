@@ -25,7 +25,7 @@ class Operation:
     completers: dict[int, ResponseCompleter] = field(default_factory=dict)
 
     def validator(self, part: str) -> PayloadValidator | None:
-        """The validator for ``request``, ``query``, ``path`` or ``response-<status>``."""
+        """The validator for ``request``, ``query`` or ``response-<status>``."""
         return self.validators.get(part)
 
     def complete_response(self, status: int, body: object) -> object:
@@ -81,7 +81,11 @@ def load_contract(schemas_dir: Path) -> Contract:
         for part, file_name in entry["schemas"].items():
             schema = _read_json(schemas_dir / file_name)
             operation.schemas[part] = schema
-            operation.validators[part] = PayloadValidator(schema)
+            if part == "path":
+                continue  # the router matches path parameters; nothing validates them
+            # What a client sends gets the documented defaults; responses are only checked.
+            fill = part in ("request", "query")
+            operation.validators[part] = PayloadValidator(schema, fill_defaults=fill)
         operations[operation.operation_id] = operation
     catalog_rows = _read_json(schemas_dir / "error-catalog.json")["errors"]
     catalog = ErrorCatalog([CatalogEntry(**row) for row in catalog_rows])

@@ -1,5 +1,9 @@
 """The contract as an OpenAPI 3.1 document, built from the same schemas the server validates with.
 
+The document is what strict mode enforces: every documented object is closed
+(``additionalProperties: false``), exactly as ``validation.closed`` closes it for the
+strict validator. ``lenient_document`` derives the lenient reading from it.
+
 Each generated schema file keeps its nested objects under ``$defs``; here they become
 ``components.schemas`` entries named ``<OperationId>.<part>.<Object>`` and every ``$ref``
 is rewritten to point there. The emulator's own endpoints (IAM, control API) are listed
@@ -8,17 +12,21 @@ with small hand-written schemas so a tool sees every route the server answers.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from emulator.contract.loader import Contract, Operation
+from emulator.contract.validation import closed
+
+MODE_KEY = "x-emulator-mode"
+CONVERTS_KEY = "x-emulator-converts-strings"
+_CONVERTIBLE = {"integer", "number", "boolean"}
 
 ERROR_BODY = {
     "type": "object",
     "required": ["error_code", "error_msg"],
     "properties": {
-        "error_code": {"type": "string", "pattern": r"^ModelArts\.\d{4}$"},
+        "error_code": {"type": "string", "pattern": r"^ModelArts\.[0-9]{4}$"},
         "error_msg": {"type": "string"},
     },
 }
@@ -77,7 +85,10 @@ def build_openapi(
         "info": {
             "title": "ModelArts intelligent-task API (modelarts-emulator)",
             "version": version,
-            "description": "Generated from the schemas the emulator validates with.",
+            "description": "Generated from the schemas the emulator validates with. "
+            "This document is what strict mode enforces; /openapi.json?mode=lenient "
+            "describes lenient mode.",
+            MODE_KEY: "strict",
         },
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
@@ -92,9 +103,47 @@ def build_openapi(
     }
 
 
+def lenient_document(strict_document: dict) -> dict:
+    """The lenient reading of the strict document.
+
+    Objects are open (undocumented fields are ignored, not refused) and every integer,
+    number or boolean field is marked ``x-emulator-converts-strings``: lenient mode also
+    accepts it written as a JSON string (``"5"``, ``"true"``), converted before the
+    schema's other keywords apply.
+    """
+    document = _open(strict_document)
+    document["info"] = {**document["info"], MODE_KEY: "lenient"}
+    document["info"]["description"] = (
+        "Lenient mode: undocumented fields are ignored; fields marked "
+        f"{CONVERTS_KEY} also accept their value written as a string. "
+        "/openapi.json (strict) is what strict mode enforces."
+    )
+    return document
+
+
+def _open(node: object) -> object:
+    if isinstance(node, dict):
+        opened = {
+            key: _open(value)
+            for key, value in node.items()
+            if not (key == "additionalProperties" and value is False)
+        }
+        kind = node.get("type")  # in ``properties`` a field may be named "type": a dict
+        kinds = set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
+        if kinds & _CONVERTIBLE and "string" not in kinds:
+            opened[CONVERTS_KEY] = True
+        return opened
+    if isinstance(node, list):
+        return [_open(item) for item in node]
+    return node
+
+
 def _register(name: str, document: dict, components: dict[str, dict]) -> dict:
-    """Put a schema document and its ``$defs`` into components; return a reference to it."""
-    document = copy.deepcopy(document)
+    """Put a schema document and its ``$defs`` into components; return a reference to it.
+
+    The schema is closed first, as the strict validator closes it.
+    """
+    document = closed(document)
     defs = document.pop("$defs", {})
     for key in ("$schema", "$id", "$comment"):
         document.pop(key, None)

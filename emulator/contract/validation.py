@@ -2,8 +2,14 @@
 
 Lenient mode mirrors the service: unknown fields are ignored and numeric or boolean
 strings pass where the table says Integer, Long, Float, Double or Boolean (the value is
-converted in place). Strict mode refuses both. Every violation is reported with the
-field's JSON path, what was expected and what came.
+converted in place). Strict mode refuses both: it validates with exactly the schema
+``/openapi.json`` publishes (``closed``). Every violation is reported with the field's
+JSON path, what was expected and what came.
+
+``pattern`` is matched as ECMA-262 reads it, as JSON Schema says: ``$`` ends the string
+(Python's ``$`` also matches before a final newline) and classes are ASCII. A payload
+that passes gets the schema's documented ``default`` for every absent field, when the
+validator was made with ``fill_defaults``.
 """
 
 from __future__ import annotations
@@ -11,11 +17,12 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
@@ -45,11 +52,43 @@ class Violation:
 
 @functools.lru_cache(maxsize=256)
 def _compiled(schema_text: str) -> Callable[[object], object]:
-    """fastjsonschema's compiled check for a schema (memoised: compiling takes ~0.1 s)."""
+    """fastjsonschema's compiled check for a schema (memoised: compiling takes ~0.1 s).
+
+    It must not fill defaults itself (``use_default``): that would happen only on the
+    fast path, and to response bodies too.
+    """
     schema = json.loads(schema_text)
     schema.pop("$schema", None)
     schema.pop("$id", None)
-    return fastjsonschema.compile(schema)
+    return fastjsonschema.compile(schema, use_default=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema ``pattern`` compiled to match as ECMA-262 does (no ``m`` or ``u`` flag)."""
+    converted: list[str] = []
+    in_class = escaped = False
+    for character in pattern:
+        if escaped:
+            escaped = False
+        elif character == "\\":
+            escaped = True
+        elif in_class:
+            in_class = character != "]"
+        elif character == "[":
+            in_class = True
+        elif character == "$":
+            character = r"\Z"
+        converted.append(character)
+    return re.compile("".join(converted), re.ASCII)
+
+
+def _pattern(validator, pattern: str, instance: object, schema: dict) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+ContractValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
 class PayloadValidator:
@@ -61,12 +100,15 @@ class PayloadValidator:
     lenient strings and explains every violation.
     """
 
-    def __init__(self, schema: dict, registry: Registry | None = None) -> None:
+    def __init__(
+        self, schema: dict, registry: Registry | None = None, *, fill_defaults: bool = False
+    ) -> None:
         registry = registry or Registry()
         self.schema = schema
-        self._lenient = Draft202012Validator(schema, registry=registry)
+        self.fill_defaults = fill_defaults
+        self._lenient = ContractValidator(schema, registry=registry)
         closed_schema = closed(schema)
-        self._strict = Draft202012Validator(closed_schema, registry=registry)
+        self._strict = ContractValidator(closed_schema, registry=registry)
         self._texts = {
             False: json.dumps(schema, sort_keys=True),
             True: json.dumps(closed_schema, sort_keys=True),
@@ -89,7 +131,17 @@ class PayloadValidator:
         return True
 
     def validate(self, payload: object, *, strict: bool) -> list[Violation]:
-        """Violations of ``payload``; in lenient mode coercible strings are converted in place."""
+        """Violations of ``payload``; in lenient mode coercible strings are converted in place.
+
+        A payload without violations also gets its absent documented defaults (when
+        ``fill_defaults``).
+        """
+        violations = self._check(payload, strict)
+        if not violations and self.fill_defaults:
+            apply_defaults(payload, self.schema, self.schema.get("$defs", {}))
+        return violations
+
+    def _check(self, payload: object, strict: bool) -> list[Violation]:
         if self._passes_fast(payload, strict):
             return []
         if strict:
@@ -101,6 +153,31 @@ class PayloadValidator:
         if any(converted):
             errors = list(self._lenient.iter_errors(payload))
         return _violations(errors)
+
+
+def apply_defaults(payload: object, node: dict, defs: dict) -> None:
+    """Give every absent field of ``payload`` that has a documented ``default`` its default.
+
+    Only objects the payload holds are filled: a nested object that is absent stays
+    absent (its defaults are the service's business once it exists).
+    """
+    while "$ref" in node:
+        node = defs.get(node["$ref"].rsplit("/", 1)[1], {})
+    if isinstance(payload, dict):
+        properties = node.get("properties", {})
+        for name, child in properties.items():
+            if name in payload:
+                apply_defaults(payload[name], child, defs)
+            elif "default" in child:
+                payload[name] = copy.deepcopy(child["default"])
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            for name, value in payload.items():
+                if name not in properties:
+                    apply_defaults(value, extra, defs)
+    elif isinstance(payload, list) and isinstance(node.get("items"), dict):
+        for item in payload:
+            apply_defaults(item, node["items"], defs)
 
 
 def closed(schema: dict) -> dict:
@@ -204,6 +281,12 @@ def _reason(keyword: str, expected: object, instance: object, error: ValidationE
         return f"expected a number {sign} {expected}, {got}"
     if keyword == "pattern":
         return f"expected a string matching {expected}, {got}"
+    if keyword in ("minLength", "maxLength") and isinstance(instance, str):
+        bound = "at least" if keyword == "minLength" else "at most"
+        return f"expected {bound} {expected} characters, got {len(instance)}"
+    if keyword in ("minItems", "maxItems") and isinstance(instance, list):
+        bound = "at least" if keyword == "minItems" else "at most"
+        return f"expected {bound} {expected} items, got {len(instance)}"
     return f"{error.message} ({keyword})"
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emulator.schemagen.build import GenerationError, generate, write
+from emulator.schemagen.build import OVERRIDES_FILE, GenerationError, generate, write
 
 DEFAULT_DOCS = Path(__file__).resolve().parents[2].parent / "shared/reference/modelarts-api"
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "schemas"
@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.docs.is_dir():
         parser.error(f"no reference folder at {args.docs}")
     try:
-        names = write(generate(args.docs), args.out)
+        overrides = args.out / OVERRIDES_FILE
+        names = write(generate(args.docs, overrides if overrides.is_file() else None), args.out)
     except GenerationError as error:
         print(f"schemagen: {error}", file=sys.stderr)
         return 1

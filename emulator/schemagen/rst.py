@@ -19,6 +19,9 @@ from docutils.parsers.rst import roles
 _HTTP_LINE = re.compile(r"^(GET|POST|PUT|DELETE|PATCH)\s+(/\S+)$")
 _TABLE_TITLE = re.compile(r"^Table\s+\d+\s+(.*)$")
 _STATUS_PARAGRAPH = re.compile(r"^Status code\W*(\d{3})$")
+_INTRODUCES_OPTIONS = re.compile(r"\b[Oo]ptions\b")
+# ``value: meaning`` at the start of a list item or after `` - `` inside one.
+_PLAIN_OPTION = re.compile(r"(?:^|\s-\s+)([^\s:]+):\s")
 
 
 def _ref_role(name, rawtext, text, lineno, inliner, options=None, content=None):
@@ -43,19 +46,41 @@ class Row:
         return " ".join(self.description.astext().split())
 
     def options(self) -> list[str]:
-        """Values listed as ``**value**: meaning`` in the description cell."""
+        """Values listed as ``**value**: meaning`` in the description cell.
+
+        A bold heading such as ``**Labeling Type**: Options:`` is not a value (values
+        hold no spaces). Where the cell introduces a list of options, list items written
+        without bold (``0: initialized``) count too.
+        """
         found: list[str] = []
+
+        def add(text: str) -> None:
+            for value in text.split("/"):
+                value = value.strip()
+                if value and not any(c.isspace() for c in value) and value not in found:
+                    found.append(value)
+
         for strong in self.description.findall(nodes.strong):
             siblings = strong.parent.children
             position = siblings.index(strong)
             following = siblings[position + 1] if position + 1 < len(siblings) else None
             if not isinstance(following, nodes.Text) or not str(following).startswith(":"):
                 continue
-            for value in strong.astext().split("/"):
-                value = value.strip()
-                if value and value not in found:
-                    found.append(value)
+            add(strong.astext())
+        if found and _INTRODUCES_OPTIONS.search(self.text):
+            for item in self.description.findall(nodes.list_item):
+                for match in _PLAIN_OPTION.finditer(" ".join(item.astext().split())):
+                    add(match.group(1))
         return found
+
+    def default_option(self) -> str | None:
+        """The option whose list item says it is the default (``**desc**: ... (default value)``)."""
+        for item in self.description.findall(nodes.list_item):
+            text = " ".join(item.astext().split())
+            match = _PLAIN_OPTION.match(text)
+            if match and "default value" in text.lower():
+                return match.group(1)
+        return None
 
 
 @dataclass

@@ -33,12 +33,15 @@ def _score(query: dict, name: str) -> float | None:
 
 
 def _filter(query: dict, *, awaiting_confirmation: bool = False) -> SampleFilter:
+    low, high = _score(query, "low_score"), _score(query, "high_score")
+    if (low, high) == (0.0, 1.0):  # the documented defaults, [0, 1], filter nothing
+        low = high = None
     return SampleFilter(
         state=query.get("sample_state") or None,
         label_name=query.get("label_name") or None,
         sample_type=query.get("sample_type"),
-        low_score=_score(query, "low_score"),
-        high_score=_score(query, "high_score"),
+        low_score=low,
+        high_score=high,
         newest_first=query.get("order") == "desc",
         awaiting_confirmation=awaiting_confirmation,
     )
