@@ -74,7 +74,18 @@ def dataset(entry: Dataset, running_task_ids: list[str]) -> dict:
         "label_task_count": 1,
         "workforce_task_count": 0,
         "feature_supports": ["0"],
+        # No versions are published in the emulator: the first would be V001.
+        "dataset_version_count": 0,
+        "next_version_num": 1,
+        "current_version_id": "",
+        "current_version_name": "",
+        "exist_workforce_task": False,
     }
+
+
+def preview(entry: Sample) -> dict:
+    """A sample as dataset listings show it with ``file_preview``."""
+    return {"url": entry.source, "create_time": entry.sample_time_ms}
 
 
 def sample(entry: Sample) -> dict:
@@ -89,6 +100,7 @@ def sample(entry: Sample) -> dict:
         "sample_size": entry.size,
         "labels": entry.labels,
         "metadata": entry.metadata,
+        "labelers": [],
     }
     if entry.score is not None:
         body["score"] = str(entry.score)
@@ -118,8 +130,7 @@ def task(entry: Task, catalog: ErrorCatalog, *, listing: bool = False) -> dict:
     if state.error_code:
         body["error_code"] = state.error_code
         body["error_msg"] = state.error_msg or _catalog_message(catalog, state.error_code)
-    if entry.task_type == TaskType.AUTO_GROUPING:
-        body["export_type"] = int(entry.config.get("result_type", 0))
+    body["export_type"] = int(entry.config.get("result_type", 0))
     if listing:
         body.update(
             dataset_id=entry.dataset_id,
@@ -128,8 +139,8 @@ def task(entry: Task, catalog: ErrorCatalog, *, listing: bool = False) -> dict:
             annotated_sample_count=entry.result.get("annotated_sample_count", 0),
             unconfirmed_sample_count=entry.result.get("unconfirmed_sample_count", 0),
         )
-        if entry.model_id:
-            body["model_id"] = entry.model_id
+        for field in ("model_id", "model_name", "model_version"):
+            body[field] = entry.result.get(field, entry.model_id if field == "model_id" else None)
     else:
         body["resource_id"] = entry.dataset_id
     return body

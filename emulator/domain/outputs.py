@@ -15,9 +15,11 @@ Output layout (``D`` is the dataset's ``<work_path><name>-<id>/annotation/``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
+import uuid
 
 from emulator.domain.datasets import inner_work_path
 from emulator.domain.model import Dataset, DatasetType, Model, Sample, SampleState, Task, TaskType
@@ -37,6 +39,8 @@ ANNOTATION_TYPES = {
     DatasetType.SPEECH_CONTENT: "modelarts/audio_content",
     DatasetType.SPEECH_PARAGRAPH: "modelarts/audio_segmentation",
 }
+# The built-in model the service names for active learning (as in the task list examples).
+ACTIVE_LEARNING_MODEL = {"model_name": "Supervisory", "model_version": "0.0.1"}
 ANNOTATED_BY = {
     TaskType.AUTO_LABEL: "modelarts/active-learning",
     TaskType.PRE_LABEL: "modelarts/pre-label",
@@ -53,28 +57,40 @@ def apply(
         result = _group(task, dataset, targets, store)
     else:
         result = _label(task, dataset, targets, store, now_ms)
-        model = models.get(task.model_id or "")
-        if model is not None:
-            result.update(
-                model_id=model.model_id, model_name=model.name, model_version=model.version
-            )
-    counts = _counts(dataset)
-    result.update(
-        dataset_name=dataset.name,
-        dataset_type=str(int(dataset.dataset_type)),
-        total_sample_count=counts["total"],
-        annotated_sample_count=counts[SampleState.LABELED],
-        unconfirmed_sample_count=counts[SampleState.TO_CONFIRM],
+        result.update(_model_fields(task, dataset, models, now_ms))
+    result.update(dataset_name=dataset.name, dataset_type=str(int(dataset.dataset_type)))
+    result.update(starting_result(dataset))
+    result["unconfirmed_sample_count"] = sum(
+        1 for s in dataset.samples.values() if s.state == SampleState.TO_CONFIRM
     )
     return result
 
 
-def _counts(dataset: Dataset) -> dict[str, int]:
-    counts = {"total": len(dataset.samples), SampleState.LABELED: 0, SampleState.TO_CONFIRM: 0}
-    for sample in dataset.samples.values():
-        if sample.state in counts:
-            counts[sample.state] += 1
-    return counts
+def starting_result(dataset: Dataset) -> dict:
+    """The sample counts a task reports from its start on."""
+    labeled = sum(1 for s in dataset.samples.values() if s.state == SampleState.LABELED)
+    return {"total_sample_count": len(dataset.samples), "annotated_sample_count": labeled}
+
+
+def _model_fields(task: Task, dataset: Dataset, models: dict[str, Model], now_ms: int) -> dict:
+    """Which model labeled, and for pre-labeling the inference service that ran it."""
+    if task.task_type == TaskType.AUTO_LABEL:
+        number = str(int(hashlib.sha256(task.task_id.encode()).hexdigest()[:8], 16) % 100_000)
+        return {
+            **ACTIVE_LEARNING_MODEL,
+            "train_job_name": task.task_id,
+            "train_job_id": number,
+            "version_id": number,
+        }
+    fields = {"hard_select_tasks": []}
+    model = models.get(task.model_id or "")
+    if model is not None:
+        fields.update(model_id=model.model_id, model_name=model.name, model_version=model.version)
+    fields.update(
+        service_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"modelarts-emulator/{task.task_id}")),
+        service_name=f"prelabel_infer_{now_ms}_{dataset.name}",
+    )
+    return fields
 
 
 def _rng(task: Task, sample: Sample) -> random.Random:
@@ -116,6 +132,8 @@ def _label(
             {
                 "name": name,
                 "type": label_type,
+                "id": str(names.index(name) + 1),
+                "annotated_by": ANNOTATED_BY[task.task_type],
                 "property": {
                     "@modelarts:hard": "true" if hard else "false",
                     "@modelarts:hard_coefficient": str(coefficient),

@@ -55,6 +55,21 @@ PROGRESS_CODES = {
     TaskType.AUTO_GROUPING: ("ModelArts.4960", "ModelArts.4962"),
 }
 
+# What the service shows in a task's config for fields the start request left out.
+ECHOED_CONFIG = {
+    "ambiguity": False,
+    "worker_server_num": 0,
+    "collect_sample": False,
+    "image_brightness": False,
+    "image_colorfulness": False,
+}
+
+ECHOED_BY_TYPE = {
+    TaskType.AUTO_LABEL: {"algorithm_type": "fast"},
+    TaskType.PRE_LABEL: {"algorithm_type": "supervisory", "confidence_scope": "0.0-0.5"},
+    TaskType.AUTO_GROUPING: {},
+}
+
 # Which config fields are OBS paths and whether the task reads them (input: must exist)
 # or writes them (output: the bucket must exist and a folder below it must be named).
 INPUT_PATHS = ("manifest_path", "train_data_path")
@@ -111,7 +126,11 @@ class Tasks:
         dataset = self.datasets.get(project_id, dataset_id)
         self.datasets.discover(dataset)  # objects uploaded since the last look count too
         task_type = task_type_of(request)
-        config = dict(request.get("config") or {})
+        config = {**ECHOED_CONFIG, **(request.get("config") or {})}
+        config.update((k, v) for k, v in ECHOED_BY_TYPE[task_type].items() if k not in config)
+        for instance in config.get("inf_config_list") or []:
+            if isinstance(instance, dict):
+                instance.setdefault("weight", 0)  # only real-time inference sets weights
         self._check_paths(config)
         self._check_running_limit(dataset)
         model_id = request.get("model_id") or config.get("model_id")
@@ -139,7 +158,10 @@ class Tasks:
             create_time_ms=now,
             timeline=timeline,
             state=timeline.state_at(0, 0),
+            result=outputs.starting_result(dataset),
         )
+        if task_type == TaskType.PRE_LABEL:
+            config.setdefault("name", task.task_id)  # the service names pre-labeling tasks so
         self._tasks[task.task_id] = task
         self._by_dataset[task.dataset_id][task.task_id] = task
         self._active[task.dataset_id].add(task.task_id)

@@ -145,7 +145,29 @@ def _page_documents(page: Page, overrides: Overrides) -> dict[str, dict]:
             is_request = section == "request-parameters"
             part = "request" if is_request else f"response-{status or 200}"
             documents[part] = _document(page, part, root, nested, overrides)
+            if not is_request:
+                _allow_null(documents[part])
     return documents
+
+
+def _allow_null(document: dict) -> None:
+    """Answers send ``null`` for a documented field without a value: say so in the schema."""
+    objects = [document, *document.get("$defs", {}).values()]
+    for node in objects:
+        for name, field in node.get("properties", {}).items():
+            node["properties"][name] = _nullable(field)
+
+
+def _nullable(field: dict) -> dict:
+    if "$ref" in field:
+        return {"anyOf": [field, {"type": "null"}]}
+    field = dict(field)
+    kind = field.get("type")
+    if isinstance(kind, str):
+        field["type"] = [kind, "null"]
+    if "enum" in field and None not in field["enum"]:
+        field["enum"] = [*field["enum"], None]
+    return field
 
 
 def generate(docs: Path, overrides: Path | None = None) -> dict[str, str]:
@@ -181,6 +203,7 @@ def generate(docs: Path, overrides: Path | None = None) -> dict[str, str]:
                 "schemas": schema_files,
                 "examples": {
                     "request": page.request_examples,
+                    "request_lines": page.request_lines,
                     "responses": {str(k): v for k, v in page.response_examples.items()},
                 },
             }

@@ -17,6 +17,8 @@ import docutils.nodes as nodes
 from docutils.parsers.rst import roles
 
 _HTTP_LINE = re.compile(r"^(GET|POST|PUT|DELETE|PATCH)\s+(/\S+)$")
+# An example request given as its request line: "GET https://{endpoint}/v2/...?..."
+_EXAMPLE_LINE = re.compile(r"^(GET|POST|PUT|DELETE|PATCH) https://\{endpoint\}(/\S*)$")
 _TABLE_TITLE = re.compile(r"^Table\s+\d+\s+(.*)$")
 _STATUS_PARAGRAPH = re.compile(r"^Status code\W*(\d{3})$")
 _INTRODUCES_OPTIONS = re.compile(r"\b[Oo]ptions\b")
@@ -104,6 +106,7 @@ class Page:
     tables: list[Table] = field(default_factory=list)
     status_codes: list[int] = field(default_factory=list)
     request_examples: list[object] = field(default_factory=list)
+    request_lines: list[str] = field(default_factory=list)  # "GET /v2/...?query" examples
     response_examples: dict[int, list[object]] = field(default_factory=dict)
 
 
@@ -153,11 +156,16 @@ def _section_id(node: nodes.Node) -> str:
 
 
 def _collect_example(page: Page, section: str, status: int | None, text: str) -> None:
+    example_request = "request" in section and "example" in section
+    line = _EXAMPLE_LINE.match(text.strip())
+    if example_request and line:
+        page.request_lines.append(f"{line.group(1)} {line.group(2)}")
+        return
     try:
         body = json.loads(text)
     except ValueError:
         return
-    if "request" in section and "example" in section:
+    if example_request:
         page.request_examples.append(body)
     elif "response" in section and "example" in section and status is not None and body != {}:
         page.response_examples.setdefault(status, []).append(body)

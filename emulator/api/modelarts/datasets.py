@@ -6,7 +6,10 @@ from aiohttp import web
 
 from emulator.api import keys, render
 from emulator.api.payloads import documented_response, request_body, request_query
+from emulator.domain.model import Dataset, SampleFilter
 from emulator.domain.service import Emulator
+
+PREVIEWS = 4  # samples shown per dataset with file_preview, as the service's example shows
 
 
 def _emulator(request: web.Request) -> Emulator:
@@ -39,13 +42,19 @@ async def list_datasets(request: web.Request) -> web.Response:
         order=query.get("order", "desc"),
     )
     shown = render.page(datasets, query["offset"], query["limit"])
-    return documented_response(
-        request,
-        {
-            "datasets": [render.dataset(d, _running(request, d.dataset_id)) for d in shown],
-            "total_number": len(datasets),
-        },
-    )
+    listed = [_listed(request, d, query.get("file_preview") is True) for d in shown]
+    return documented_response(request, {"datasets": listed, "total_number": len(datasets)})
+
+
+def _listed(request: web.Request, dataset: Dataset, preview: bool) -> dict:
+    body = render.dataset(dataset, _running(request, dataset.dataset_id))
+    if preview:
+        project_id = request.match_info["project_id"]
+        samples = _emulator(request).datasets.find_samples(
+            project_id, dataset.dataset_id, SampleFilter()
+        )
+        body["samples"] = [render.preview(sample) for sample in samples[:PREVIEWS]]
+    return body
 
 
 async def get_dataset(request: web.Request) -> web.Response:
