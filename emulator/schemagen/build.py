@@ -154,20 +154,20 @@ def _allow_null(document: dict) -> None:
     """Answers send ``null`` for a documented field without a value: say so in the schema."""
     objects = [document, *document.get("$defs", {}).values()]
     for node in objects:
-        for name, field in node.get("properties", {}).items():
-            node["properties"][name] = _nullable(field)
+        for name, described in node.get("properties", {}).items():
+            node["properties"][name] = _nullable(described)
 
 
-def _nullable(field: dict) -> dict:
-    if "$ref" in field:
-        return {"anyOf": [field, {"type": "null"}]}
-    field = dict(field)
-    kind = field.get("type")
+def _nullable(described: dict) -> dict:
+    if "$ref" in described:
+        return {"anyOf": [described, {"type": "null"}]}
+    described = dict(described)
+    kind = described.get("type")
     if isinstance(kind, str):
-        field["type"] = [kind, "null"]
-    if "enum" in field and None not in field["enum"]:
-        field["enum"] = [*field["enum"], None]
-    return field
+        described["type"] = [kind, "null"]
+    if "enum" in described and None not in described["enum"]:
+        described["enum"] = [*described["enum"], None]
+    return described
 
 
 def generate(docs: Path, overrides: Path | None = None) -> dict[str, str]:
