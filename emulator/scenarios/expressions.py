@@ -2,7 +2,7 @@
 
 Grammar: ``<path> == <JSON value>``, ``<path> != <JSON value>``, ``<path> =~ "regex"``,
 ``<path> exists``, ``<path> missing``. A path is dotted field names with ``[n]`` indexes
-(``config.inf_config_list[0].instance_count``).
+(``config.inf_config_list[0].instance_count``). Regexes use RE2 syntax (see ``regex``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+
+from emulator.scenarios.regex import RegexError, compile_regex
 
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _FORM = re.compile(
@@ -87,7 +89,7 @@ def parse_expression(text: str) -> Expression:
         if not isinstance(value, str):
             raise ExpressionError(f"{text!r}: =~ needs a quoted regex")
         try:
-            value = re.compile(value)
-        except re.error as error:
+            value = compile_regex(value)
+        except RegexError as error:
             raise ExpressionError(f"{text!r}: bad regex ({error})") from None
     return Expression(text, path, operator, value)
