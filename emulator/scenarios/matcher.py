@@ -9,7 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from emulator.errors import ModelArtsError
 from emulator.scenarios.model import Match
+
+MALFORMED_JSON = "ModelArts.4105"
+TOO_DEEP = "The body is nested too deeply."
+MAX_BODY_DEPTH = 100
 
 
 @dataclass
@@ -24,11 +29,37 @@ class RequestView:
     body_is_json: bool = False
 
     def take_body(self, raw: bytes | str) -> None:
-        """Parse ``raw`` as the JSON body; a body that is not JSON matches no body condition."""
+        """Parse ``raw`` as the JSON body; a body that is not JSON matches no body condition.
+
+        JSON nested deeper than ``MAX_BODY_DEPTH`` is refused (400 ModelArts.4105) rather
+        than matched: the request would be refused as malformed anyway, and conditions on
+        it would recurse as deep as the sender chose.
+        """
         try:
-            self.body, self.body_is_json = json.loads(raw), True
+            body = json.loads(raw)
+        except RecursionError:
+            raise ModelArtsError(MALFORMED_JSON, detail=TOO_DEEP) from None
         except ValueError:
             self.body, self.body_is_json = None, False
+            return
+        if _deeper_than(body, MAX_BODY_DEPTH):
+            raise ModelArtsError(MALFORMED_JSON, detail=TOO_DEEP)
+        self.body, self.body_is_json = body, True
+
+
+def _deeper_than(document: object, limit: int) -> bool:
+    """Whether ``document`` nests more than ``limit`` arrays or objects (without recursing)."""
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        pending.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return False
 
 
 def path_params(match: Match, request: RequestView) -> dict[str, str] | None:
