@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.journal import MAX_BODY_BYTES, MAX_JOURNAL_BYTES, MAX_RENDER_DEPTH, MASK
+from emulator.journal import MASK, MAX_BODY_BYTES, MAX_JOURNAL_BYTES, MAX_RENDER_DEPTH
 from tests.conftest import TASKS_URL, load_example
 
 DEEP_ARRAY = b"[" * 900 + b"]" * 900
