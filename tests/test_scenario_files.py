@@ -126,6 +126,16 @@ INVALID |= {
         5,
         "regexes use RE2 syntax",
     ),
+    "binary-value": (
+        "name: x\nrules:\n  - respond:\n      body: {d: !!binary aGVsbG8=}\n",
+        4,
+        "binary values are not JSON",
+    ),
+    "set-value": (
+        "name: x\nrules:\n  - respond:\n      body: !!set {a, b}\n",
+        4,
+        "set values are not JSON",
+    ),
     "pattern-properties-in-body-schema": (
         "name: x\nrules:\n  - match:\n      body:\n        schema:\n"
         "          patternProperties: {'^(a+)+$': {}}\n    respond: {status: 500}\n",

@@ -163,3 +163,19 @@ async def test_backtracking_body_regexes_cannot_block_the_server(client):
     assert matched.status == 418
     assert 'model_id =~ "^(a+)+$" is false' in missed.headers["X-Emulator-Near-Miss"]
     assert "does not fit the rule's schema" in schema_missed.headers["X-Emulator-Near-Miss"]
+
+
+DATED = """
+name: dated
+rules:
+  - respond: {status: 200, body: {since: 2024-01-01, 2024-02-02: key}}
+"""
+
+
+async def test_yaml_dates_in_a_scripted_body_are_answered_as_the_text_written(client):
+    assert (await client.post("/_emulator/scenarios", data=DATED)).status == 201
+
+    response = await client.get(DATASETS_URL, headers={"X-Emulator-Scenario": "dated"})
+
+    assert response.status == 200
+    assert await response.json() == {"since": "2024-01-01", "2024-02-02": "key"}

@@ -3,9 +3,10 @@
 A scenario arrives from a file or from anyone who can reach the control API, and a YAML
 parser does whatever the text asks: nested aliases expand a kilobyte into gigabytes (the
 "billion laughs"), ten thousand open brackets exhaust the stack, a 5,000-digit integer or
-``.nan`` breaks later arithmetic. So before anything is built the event stream is checked
-(no aliases, bounded depth and node count) and while building, numbers must be finite and
-integers short. Every refusal carries the line and column where it happened.
+``.nan`` breaks later arithmetic, a ``!!binary`` or ``!!set`` cannot be answered as JSON.
+So before anything is built the event stream is checked (no aliases, bounded depth and
+node count) and while building, numbers must be finite, integers short, dates stay text
+and types JSON lacks are refused. Every refusal carries the line and column where it happened.
 """
 
 from __future__ import annotations
@@ -48,8 +49,26 @@ class _ScenarioYamlLoader(_Base):  # type: ignore[misc, valid-type]
             raise UnsafeYamlError(f"{node.value!r} is not a finite number", node.start_mark)
         return value
 
+    def construct_as_text(self, node: yaml.ScalarNode) -> str:
+        """A date or time stays the text it was: scenario values are JSON values."""
+        return str(self.construct_scalar(node))
+
+    def refuse_non_json(self, node: yaml.Node) -> None:
+        raise UnsafeYamlError(
+            f"{node.tag.rsplit(':', 1)[-1]} values are not JSON; use strings, numbers, "
+            "booleans, null, lists and mappings",
+            node.start_mark,
+        )
+
 
 _ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioYamlLoader.construct_yaml_int)
+_ScenarioYamlLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _ScenarioYamlLoader.construct_as_text
+)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _ScenarioYamlLoader.add_constructor(
+        f"tag:yaml.org,2002:{_tag}", _ScenarioYamlLoader.refuse_non_json
+    )
 _ScenarioYamlLoader.add_constructor(
     "tag:yaml.org,2002:float", _ScenarioYamlLoader.construct_yaml_float
 )
