@@ -136,6 +136,18 @@ INVALID |= {
         4,
         "set values are not JSON",
     ),
+    "remote-ref-in-body-schema": (
+        "name: x\nrules:\n  - match:\n      body:\n"
+        "        schema: {$ref: 'http://127.0.0.1:9/x.json'}\n    respond: {status: 500}\n",
+        5,
+        "only references inside the schema",
+    ),
+    "dangling-ref-in-body-schema": (
+        "name: x\nrules:\n  - match:\n      body:\n"
+        "        schema: {$ref: '#/$defs/none'}\n    respond: {status: 500}\n",
+        5,
+        "points to nothing in the schema",
+    ),
     "pattern-properties-in-body-schema": (
         "name: x\nrules:\n  - match:\n      body:\n        schema:\n"
         "          patternProperties: {'^(a+)+$': {}}\n    respond: {status: 500}\n",

@@ -179,3 +179,26 @@ async def test_yaml_dates_in_a_scripted_body_are_answered_as_the_text_written(cl
 
     assert response.status == 200
     assert await response.json() == {"since": "2024-01-01", "2024-02-02": "key"}
+
+
+SELF_REFERENCE = """
+name: self-reference
+rules:
+  - match:
+      method: POST
+      body: {schema: {$defs: {a: {$ref: "#/$defs/a"}}, $ref: "#/$defs/a"}}
+    respond: {status: 418}
+"""
+
+
+async def test_a_body_schema_that_refers_to_itself_is_a_near_miss_not_a_crash(client):
+    assert (await client.post("/_emulator/scenarios", data=SELF_REFERENCE)).status == 201
+
+    response = await client.post(
+        f"{DATASETS_URL}/DemoImageDataset001/tasks",
+        json={"task_type": "auto-label"},
+        headers={"X-Emulator-Scenario": "self-reference"},
+    )
+
+    assert response.status < 500
+    assert "refers to itself without end" in response.headers["X-Emulator-Near-Miss"]

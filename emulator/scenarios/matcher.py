@@ -105,9 +105,13 @@ def _body_failures(match: Match, request: RequestView) -> list[str]:
     if match.has_body_subset and not is_subset(match.body_subset, request.body):
         failed.append("body does not contain the rule's subset")
     if match.body_schema is not None:
-        error = next(iter(match.body_schema.iter_errors(request.body)), None)
-        if error is not None:
-            failed.append(f"body does not fit the rule's schema ({error.message})")
+        try:
+            error = next(iter(match.body_schema.iter_errors(request.body)), None)
+        except RecursionError:  # a schema whose $refs loop without consuming the body
+            failed.append("the rule's schema refers to itself without end")
+        else:
+            if error is not None:
+                failed.append(f"body does not fit the rule's schema ({error.message})")
     for expression in match.body_expressions:
         if not expression.holds(request.body):
             failed.append(f"body: {expression.text} is false")
