@@ -202,3 +202,30 @@ async def test_a_body_schema_that_refers_to_itself_is_a_near_miss_not_a_crash(cl
 
     assert response.status < 500
     assert "refers to itself without end" in response.headers["X-Emulator-Near-Miss"]
+
+
+async def test_a_long_run_of_blanks_in_a_placeholder_loads_at_once(client):
+    # The old placeholder pattern was cubic here: 5,000 blanks took two minutes.
+    body = (
+        '{"name": "blanks", "rules": [{"respond": {"status": 200, "body": "{{'
+        + " " * 50_000
+        + '"}}]}'
+    )
+
+    response = await client.post("/_emulator/scenarios", data=body)
+
+    assert response.status == 201
+
+
+async def test_a_long_run_of_blanks_in_a_body_expression_is_refused_at_once(client):
+    # The old expression pattern was quadratic here: 20,000 blanks took three seconds.
+    expression = "model_id == x" + " " * 200_000 + "y"
+    body = (
+        '{"name": "blanks", "rules": [{"match": {"body": {"expressions": ["'
+        + expression
+        + '"]}}, "respond": {"status": 200}}]}'
+    )
+
+    message = await _refused(await client.post("/_emulator/scenarios", data=body))
+
+    assert "is not a JSON value" in message

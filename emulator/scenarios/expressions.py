@@ -16,7 +16,7 @@ from emulator.scenarios.regex import RegexError, compile_regex
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _FORM = re.compile(
     r"^\s*(?P<path>[A-Za-z0-9_@:.\[\]-]+)\s+(?P<op>==|!=|=~|exists|missing)\s*"
-    r"(?P<value>.*?)\s*$"
+    r"(?P<value>[\s\S]*)\Z"  # stripped in Python: a lazy value before \s*$ was quadratic
 )
 MISSING = object()
 
@@ -76,7 +76,7 @@ def parse_expression(text: str) -> Expression:
             f"{text!r} is not '<path> == <value>', '!=', '=~ \"regex\"', 'exists' or 'missing'"
         )
     path = parse_path(form.group("path"))
-    operator, raw = form.group("op"), form.group("value")
+    operator, raw = form.group("op"), form.group("value").strip()
     if operator in ("exists", "missing"):
         if raw:
             raise ExpressionError(f"{text!r}: nothing may follow {operator!r}")
