@@ -10,6 +10,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import Config
+from emulator.scenarios.engine import MAX_RUNTIME_SCENARIOS
 from emulator.scenarios.loader import ScenarioError
 from emulator.scenarios.safe_yaml import MAX_SCENARIO_BYTES
 from tests.conftest import DEMO_PROJECT, EMULATOR_COMMAND, FREE_PORTS, REPO
@@ -229,3 +230,18 @@ async def test_a_long_run_of_blanks_in_a_body_expression_is_refused_at_once(clie
     message = await _refused(await client.post("/_emulator/scenarios", data=body))
 
     assert "is not a JSON value" in message
+
+
+async def test_scenarios_loaded_at_runtime_are_capped(client):
+    for index in range(MAX_RUNTIME_SCENARIOS):
+        text = f"name: s{index}\nrules:\n  - respond: {{status: 500}}\n"
+        assert (await client.post("/_emulator/scenarios", data=text)).status == 201
+
+    message = await _refused(await client.post("/_emulator/scenarios", data=GOOD))
+
+    assert f"At most {MAX_RUNTIME_SCENARIOS} scenarios" in message
+    assert (
+        await client.put("/_emulator/scenarios/s0", data=GOOD.replace("good", "s0"))
+    ).status == 200
+    assert (await client.post("/_emulator/reset")).status == 200
+    await _still_serving(client)

@@ -15,8 +15,11 @@ from emulator.scenarios.matcher import RequestView, failures, path_params
 from emulator.scenarios.model import Response, Rule, Scenario
 
 INITIAL_STATE = "Started"
-UNKNOWN_SCENARIO = "ModelArts.4200"
+INVALID_REQUEST = "ModelArts.4200"
 NEAR_MISSES_SHOWN = 3
+# Scenarios added through the control API after start; files loaded at start are the
+# operator's own and are not counted against it.
+MAX_RUNTIME_SCENARIOS = 256
 
 
 @dataclass
@@ -58,10 +61,12 @@ class ScenarioBook:
         self.active: list[str] = []
         self._progress: dict[str, _Progress] = {}
         self._sealed: tuple[dict[str, Scenario], list[str]] = ({}, [])
+        self._is_sealed = False
 
     def seal(self) -> None:
         """Remember the scenarios loaded at start; ``restore`` returns to them."""
         self._sealed = (dict(self.scenarios), list(self.active))
+        self._is_sealed = True
 
     def restore(self) -> None:
         """Back to the scenarios loaded at start, each at its initial state."""
@@ -75,6 +80,14 @@ class ScenarioBook:
     def add(self, scenario: Scenario, *, replace: bool = False) -> None:
         if scenario.name in self.scenarios and not replace:
             raise ScenarioConflict(f"a scenario named {scenario.name!r} is already loaded")
+        if scenario.name not in self.scenarios and self._is_sealed:
+            added = len(self.scenarios.keys() - self._sealed[0].keys())
+            if added >= MAX_RUNTIME_SCENARIOS:
+                raise ModelArtsError(
+                    INVALID_REQUEST,
+                    detail=f"At most {MAX_RUNTIME_SCENARIOS} scenarios may be loaded at "
+                    "runtime; DELETE some or POST /_emulator/reset.",
+                )
         was_active = scenario.name in self.active
         self.scenarios[scenario.name] = scenario
         self._progress[scenario.name] = self._fresh(scenario)
@@ -90,7 +103,7 @@ class ScenarioBook:
     def get(self, name: str) -> Scenario:
         if name not in self.scenarios:
             raise ModelArtsError(
-                UNKNOWN_SCENARIO,
+                INVALID_REQUEST,
                 http_status=404,
                 detail=f"No scenario named {name!r}. Known: {self.known_names()}.",
             )
@@ -135,7 +148,7 @@ class ScenarioBook:
         unknown = [name for name in names if name not in self.scenarios]
         if unknown:
             raise ModelArtsError(
-                UNKNOWN_SCENARIO,
+                INVALID_REQUEST,
                 detail=f"X-Emulator-Scenario names unknown scenario(s) {', '.join(unknown)}; "
                 f"known: {self.known_names()}.",
             )
