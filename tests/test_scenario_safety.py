@@ -4,6 +4,7 @@ serving. The per-file cases with their file:line are in ``test_scenario_files.py
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 
 import pytest
@@ -245,3 +246,37 @@ async def test_scenarios_loaded_at_runtime_are_capped(client):
     ).status == 200
     assert (await client.post("/_emulator/reset")).status == 200
     await _still_serving(client)
+
+
+SURROGATES = """
+name: surrogates
+rules:
+  - match:
+      method: POST
+      headers: {X-Label: {regex: "^x"}}
+      body: {expressions: ['model_id =~ "^m"']}
+    respond: {status: 418}
+"""
+
+
+async def test_regexes_take_text_that_is_not_utf8(client):
+    assert (await client.post("/_emulator/scenarios", data=SURROGATES)).status == 201
+    body = b'{"model_id": "m\\ud800"}'
+    request = (
+        (
+            f"POST {DATASETS_URL}/DemoImageDataset001/tasks HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nX-Emulator-Scenario: surrogates\r\nX-Auth-Token: t\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n"
+        ).encode()
+        + b"X-Label: x\xff\r\n\r\n"
+        + body
+    )
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(request)
+    await writer.drain()
+
+    status_line = await reader.readline()
+    writer.close()
+
+    assert status_line.startswith(b"HTTP/1.1 418")

@@ -31,11 +31,41 @@ class Pattern(Protocol):
     def match(self, text: str): ...
 
 
+class _Re2Pattern:
+    """An RE2 pattern that also takes text with lone surrogates.
+
+    aiohttp keeps header bytes that are not UTF-8 as surrogate escapes, and JSON may
+    spell ``"\\ud800"``; RE2 wants UTF-8, so such characters are matched as ``?``.
+    """
+
+    __slots__ = ("_compiled", "pattern")
+
+    def __init__(self, compiled) -> None:
+        self._compiled = compiled
+        self.pattern: str = compiled.pattern
+
+    def search(self, text: str):
+        try:
+            return self._compiled.search(text)
+        except UnicodeEncodeError:
+            return self._compiled.search(_without_surrogates(text))
+
+    def match(self, text: str):
+        try:
+            return self._compiled.match(text)
+        except UnicodeEncodeError:
+            return self._compiled.match(_without_surrogates(text))
+
+
+def _without_surrogates(text: str) -> str:
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
 def compile_regex(pattern: str) -> Pattern:
     if len(pattern) > MAX_PATTERN_CHARS:
         raise RegexError(f"a pattern of {len(pattern)} characters (at most {MAX_PATTERN_CHARS})")
     try:
-        return re2.compile(pattern, _OPTIONS)
+        return _Re2Pattern(re2.compile(_without_surrogates(pattern), _OPTIONS))
     except re2.error as error:
         reason = error.args[0] if error.args else error
         if isinstance(reason, bytes):
