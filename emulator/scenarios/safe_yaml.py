@@ -32,7 +32,7 @@ class UnsafeYamlError(yaml.MarkedYAMLError):
 
 
 class _ScenarioYamlLoader(_Base):  # type: ignore[misc, valid-type]
-    """SafeLoader that refuses numbers the emulator cannot compute with."""
+    """SafeLoader whose values are JSON values the emulator can compute with."""
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         digits = str(node.value).lstrip("+-").replace("_", "")
@@ -61,17 +61,16 @@ class _ScenarioYamlLoader(_Base):  # type: ignore[misc, valid-type]
         )
 
 
-_ScenarioYamlLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioYamlLoader.construct_yaml_int)
-_ScenarioYamlLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", _ScenarioYamlLoader.construct_as_text
-)
-for _tag in ("binary", "set", "omap", "pairs"):
-    _ScenarioYamlLoader.add_constructor(
-        f"tag:yaml.org,2002:{_tag}", _ScenarioYamlLoader.refuse_non_json
-    )
-_ScenarioYamlLoader.add_constructor(
-    "tag:yaml.org,2002:float", _ScenarioYamlLoader.construct_yaml_float
-)
+for _tag, _constructor in (
+    ("int", _ScenarioYamlLoader.construct_yaml_int),
+    ("float", _ScenarioYamlLoader.construct_yaml_float),
+    ("timestamp", _ScenarioYamlLoader.construct_as_text),
+    ("binary", _ScenarioYamlLoader.refuse_non_json),
+    ("set", _ScenarioYamlLoader.refuse_non_json),
+    ("omap", _ScenarioYamlLoader.refuse_non_json),
+    ("pairs", _ScenarioYamlLoader.refuse_non_json),
+):
+    _ScenarioYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
 
 
 def check_size(size: int) -> None:
