@@ -1,13 +1,16 @@
 """The request journal: the last N requests with what answered them, secrets masked.
 
-A ring buffer, so a long CI run cannot grow it without bound. Entries are plain dicts,
-ready to be served as JSON by the admin API.
+A ring buffer bounded by count and by bytes (bodies are cut when recorded), so a long CI
+run or a stream of 12 MB bodies cannot grow it without bound; rendering never recurses
+deeper than ``MAX_RENDER_DEPTH``. Entries are plain dicts, ready to be served as JSON by
+the admin API.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,39 +21,111 @@ SECRET_HEADERS = frozenset(
     {
         "x-auth-token",
         "authorization",
+        "proxy-authorization",
+        "x-api-key",
         "x-security-token",
+        "x-amz-security-token",
+        "x-obs-security-token",
         "cookie",
+        "set-cookie",
         "x-subject-token",
         "x-emulator-admin-token",
     }
 )
+# Compared with case, "_" and "-" ignored: secret_key, secretKey and Secret-Key are one name.
 SECRET_KEYS = frozenset(
-    {"password", "secret", "sk", "secret_access_key", "access_key_secret", "token"}
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "sk",
+        "secretkey",
+        "secretaccesskey",
+        "accesskeysecret",
+        "token",
+        "authtoken",
+        "accesstoken",
+        "securitytoken",
+        "xauthtoken",
+        "xsecuritytoken",
+        "apikey",
+        "xapikey",
+        "privatekey",
+        "signature",
+        "xamzsignature",
+        "xamzsecuritytoken",
+        "xobssecuritytoken",
+    }
 )
-MAX_BODY_CHARS = 64 * 1024
+# A body is kept up to this many bytes when recorded; the entry says how long it was.
+MAX_BODY_BYTES = 16 * 1024
+# The journal also drops its oldest entries to stay under this many bytes in all.
+MAX_JOURNAL_BYTES = 16 * 1024 * 1024
+# JSON nested deeper than this is not shown (masking it would mean recursing that deep).
+MAX_RENDER_DEPTH = 64
+_ENTRY_OVERHEAD = 256  # bytes of bookkeeping counted per entry besides its texts
+_TEXT_SECRET = re.compile(r'"(?P<key>[^"\\]{1,64})"(?P<colon>\s*:\s*)"(?:[^"\\]|\\.)*"?')
+
+
+class _TooDeep(Exception):
+    pass
+
+
+def is_secret(name: str) -> bool:
+    return name.lower().replace("_", "").replace("-", "") in SECRET_KEYS
 
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name: MASK if name.lower() in SECRET_HEADERS else value for name, value in headers}
 
 
-def mask_body(raw: bytes | None) -> str | None:
-    """The body as text for the journal, secret fields of JSON bodies masked, long ones cut."""
+def mask_query(query_string: str) -> dict[str, str]:
+    """Query parameters with secret-looking names (``sk``, ``X-Auth-Token``...) masked."""
+    return {
+        name: MASK if is_secret(name) else value
+        for name, value in parse_qsl(query_string, keep_blank_values=True)
+    }
+
+
+def mask_body(raw: bytes | None, size: int | None = None) -> str | None:
+    """The body as text for the journal, secret fields masked.
+
+    ``size`` is the length of the body as received when ``raw`` is only its start: such a
+    body is shown as text (secret JSON string fields still masked) with a note of its size.
+    JSON nested deeper than ``MAX_RENDER_DEPTH`` is replaced by a note.
+    """
     if not raw:
         return None
     text = raw.decode("utf-8", errors="replace")
+    if size is not None and size > len(raw):
+        return f"{_mask_text(text)}... [cut: first {len(raw)} of {size} bytes]"
     try:
-        document = json.loads(text)
+        return json.dumps(_mask(json.loads(text), 0), ensure_ascii=False)
+    except (_TooDeep, RecursionError):
+        return f"[not shown: JSON nested deeper than {MAX_RENDER_DEPTH} levels, {len(raw)} bytes]"
     except ValueError:
-        return text[:MAX_BODY_CHARS]
-    return json.dumps(_mask(document), ensure_ascii=False)[:MAX_BODY_CHARS]
+        return _mask_text(text)
 
 
-def _mask(value: object) -> object:
+def _mask_text(text: str) -> str:
+    """Mask ``"secret": "value"`` pairs in text that cannot be parsed as JSON."""
+
+    def replace(found: re.Match[str]) -> str:
+        if not is_secret(found.group("key")):
+            return found.group(0)
+        return f'"{found.group("key")}"{found.group("colon")}"{MASK}"'
+
+    return _TEXT_SECRET.sub(replace, text)
+
+
+def _mask(value: object, depth: int) -> object:
+    if depth > MAX_RENDER_DEPTH:
+        raise _TooDeep
     if isinstance(value, dict):
-        return {k: MASK if k.lower() in SECRET_KEYS else _mask(v) for k, v in value.items()}
+        return {k: MASK if is_secret(k) else _mask(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(item) for item in value]
+        return [_mask(item, depth + 1) for item in value]
     return value
 
 
@@ -73,6 +148,18 @@ class RecordedRequest:
     rule: str | None = None
     near_misses: tuple[str, ...] = ()
     fault: str | None = None
+    body_size: int = 0
+
+    def cut(self) -> int:
+        """Keep at most ``MAX_BODY_BYTES`` of the body; the journal cost of this entry."""
+        body = self.raw_body or b""
+        self.body_size = len(body)
+        if len(body) > MAX_BODY_BYTES:
+            self.raw_body = bytes(body[:MAX_BODY_BYTES])
+        cost = _ENTRY_OVERHEAD + len(self.raw_body or b"") + len(self.path)
+        cost += len(self.query_string)
+        cost += sum(len(name) + len(value) for name, value in self.headers.items())
+        return cost + sum(len(miss) for miss in self.near_misses)
 
     def render(self, entry_id: int) -> dict:
         return {
@@ -80,9 +167,10 @@ class RecordedRequest:
             "time_ms": self.time_ms,
             "method": self.method,
             "path": self.path,
-            "query": dict(parse_qsl(self.query_string, keep_blank_values=True)),
+            "query": mask_query(self.query_string),
             "headers": mask_headers(self.headers.items()),
-            "body": mask_body(self.raw_body),
+            "body": mask_body(self.raw_body, self.body_size),
+            "body_bytes": self.body_size,
             "status": self.status,
             "error_code": self.error_code,
             "duration_ms": round(self.duration_ms, 2),
@@ -95,9 +183,13 @@ class RecordedRequest:
 
 
 class Journal:
-    def __init__(self, capacity: int) -> None:
-        self._entries: deque[tuple[int, RecordedRequest]] = deque(maxlen=max(capacity, 1))
+    """The last ``capacity`` entries, fewer when they would take more than ``max_bytes``."""
+
+    def __init__(self, capacity: int, max_bytes: int = MAX_JOURNAL_BYTES) -> None:
+        self._entries: deque[tuple[int, RecordedRequest, int]] = deque()
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._ids = itertools.count(1)
 
     @property
@@ -105,14 +197,22 @@ class Journal:
         return self.capacity > 0
 
     def record(self, entry: RecordedRequest) -> None:
-        if self.enabled:
-            self._entries.append((next(self._ids), entry))
+        if not self.enabled:
+            return
+        cost = entry.cut()
+        self._entries.append((next(self._ids), entry, cost))
+        self.bytes += cost
+        while len(self._entries) > self.capacity or (
+            self.bytes > self.max_bytes and len(self._entries) > 1
+        ):
+            self.bytes -= self._entries.popleft()[2]
 
     def entries(self) -> list[dict]:
-        return [entry.render(entry_id) for entry_id, entry in self._entries]
+        return [entry.render(entry_id) for entry_id, entry, _ in self._entries]
 
     def clear(self) -> None:
         self._entries.clear()
+        self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -61,6 +61,101 @@ INVALID = {
     ),
 }
 
+# Hostile files (issue 13): each refused at load time with its line, nothing expanded or computed.
+_TIMELINE = "name: x\nrules:\n  - respond:\n      timeline:\n"
+_LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+INVALID |= {
+    "billion-laughs": (
+        "name: x\nrules: [{respond: {status: 200}}]\na: &a [lol, lol, lol, lol, lol]\n" + _LAUGHS,
+        4,
+        "alias *a refused",
+    ),
+    "merge-key-alias": (
+        "name: x\nrules:\n  - respond: &ok {status: 200}\n  - respond: *ok\n",
+        4,
+        "scenario files may not use aliases",
+    ),
+    "nested-too-deep": (
+        "name: x\nrules:\n  - respond:\n      body: " + "[" * 100 + "]" * 100 + "\n",
+        4,
+        "nested deeper than 64 levels",
+    ),
+    "huge-integer": ("name: x\nseed: " + "9" * 5000 + "\nrules: []\n", 2, "5000 digits"),
+    "after-inf": (
+        _TIMELINE + "        - {after: .inf, status: running}\n",
+        5,
+        "'.inf' is not a finite",
+    ),
+    "after-1e400": (
+        _TIMELINE + "        - {after: 1.0e+400, status: running}\n",
+        5,
+        "'1.0e+400' is not a finite number",
+    ),
+    "after-nan": (
+        _TIMELINE + "        - {after: .nan, status: running}\n",
+        5,
+        "'.nan' is not a finite",
+    ),
+    "progress-nan": (
+        _TIMELINE + "        - {after: 1, status: running, progress: .nan}\n",
+        5,
+        "'.nan' is not a finite number",
+    ),
+    "after-beyond-a-day": (
+        _TIMELINE + "        - {after: 86401, status: running}\n",
+        5,
+        "$.rules[0].respond.timeline[0].after",
+    ),
+    "timeline-too-long": (
+        _TIMELINE + "".join(f"        - {{after: {i}, status: running}}\n" for i in range(101)),
+        4,
+        "expected at most 100 items, got 101",
+    ),
+    "backreference-regex": (
+        "name: x\nrules:\n  - match:\n      query:\n        q: {regex: '(a)\\1'}\n"
+        "    respond: {status: 500}\n",
+        5,
+        "regexes use RE2 syntax",
+    ),
+    "lookahead-in-expression": (
+        "name: x\nrules:\n  - match:\n      body:\n"
+        "        expressions: ['model_id =~ \"(?=a)\"']\n    respond: {status: 500}\n",
+        5,
+        "regexes use RE2 syntax",
+    ),
+    "binary-value": (
+        "name: x\nrules:\n  - respond:\n      body: {d: !!binary aGVsbG8=}\n",
+        4,
+        "binary values are not JSON",
+    ),
+    "set-value": (
+        "name: x\nrules:\n  - respond:\n      body: !!set {a, b}\n",
+        4,
+        "set values are not JSON",
+    ),
+    "remote-ref-in-body-schema": (
+        "name: x\nrules:\n  - match:\n      body:\n"
+        "        schema: {$ref: 'http://127.0.0.1:9/x.json'}\n    respond: {status: 500}\n",
+        5,
+        "only references inside the schema",
+    ),
+    "dangling-ref-in-body-schema": (
+        "name: x\nrules:\n  - match:\n      body:\n"
+        "        schema: {$ref: '#/$defs/none'}\n    respond: {status: 500}\n",
+        5,
+        "points to nothing in the schema",
+    ),
+    "pattern-properties-in-body-schema": (
+        "name: x\nrules:\n  - match:\n      body:\n        schema:\n"
+        "          patternProperties: {'^(a+)+$': {}}\n    respond: {status: 500}\n",
+        5,
+        "patternProperties is not supported",
+    ),
+}
+
 
 @pytest.mark.parametrize("case", sorted(INVALID))
 def test_invalid_file_stops_the_start_naming_file_line_and_reason(tmp_path, case):

@@ -17,6 +17,9 @@ from emulator.scenarios.model import Response, Rule, Scenario
 
 INITIAL_STATE = "Started"
 NEAR_MISSES_SHOWN = 3
+# Scenarios added through the control API after start; files loaded at start are the
+# operator's own and are not counted against it.
+MAX_RUNTIME_SCENARIOS = 256
 
 
 @dataclass
@@ -58,10 +61,12 @@ class ScenarioBook:
         self.active: list[str] = []
         self._progress: dict[str, _Progress] = {}
         self._sealed: tuple[dict[str, Scenario], list[str]] = ({}, [])
+        self._is_sealed = False
 
     def seal(self) -> None:
         """Remember the scenarios loaded at start; ``restore`` returns to them."""
         self._sealed = (dict(self.scenarios), list(self.active))
+        self._is_sealed = True
 
     def restore(self) -> None:
         """Back to the scenarios loaded at start, each at its initial state."""
@@ -75,6 +80,14 @@ class ScenarioBook:
     def add(self, scenario: Scenario, *, replace: bool = False) -> None:
         if scenario.name in self.scenarios and not replace:
             raise ScenarioConflict(f"a scenario named {scenario.name!r} is already loaded")
+        if scenario.name not in self.scenarios and self._is_sealed:
+            added = len(self.scenarios.keys() - self._sealed[0].keys())
+            if added >= MAX_RUNTIME_SCENARIOS:
+                raise ModelArtsError(
+                    INVALID_REQUEST,
+                    detail=f"At most {MAX_RUNTIME_SCENARIOS} scenarios may be loaded at "
+                    "runtime; DELETE some or POST /_emulator/reset.",
+                )
         was_active = scenario.name in self.active
         self.scenarios[scenario.name] = scenario
         self._progress[scenario.name] = self._fresh(scenario)

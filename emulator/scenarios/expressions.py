@@ -2,7 +2,7 @@
 
 Grammar: ``<path> == <JSON value>``, ``<path> != <JSON value>``, ``<path> =~ "regex"``,
 ``<path> exists``, ``<path> missing``. A path is dotted field names with ``[n]`` indexes
-(``config.inf_config_list[0].instance_count``).
+(``config.inf_config_list[0].instance_count``). Regexes use RE2 syntax (see ``regex``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ import json
 import re
 from dataclasses import dataclass
 
+from emulator.scenarios.regex import RegexError, compile_regex
+
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 _FORM = re.compile(
     r"^\s*(?P<path>[A-Za-z0-9_@:.\[\]-]+)\s+(?P<op>==|!=|=~|exists|missing)\s*"
-    r"(?P<value>.*?)\s*$"
+    r"(?P<value>[\s\S]*)\Z"  # stripped in Python: a lazy value before \s*$ was quadratic
 )
 MISSING = object()
 
@@ -74,7 +76,7 @@ def parse_expression(text: str) -> Expression:
             f"{text!r} is not '<path> == <value>', '!=', '=~ \"regex\"', 'exists' or 'missing'"
         )
     path = parse_path(form.group("path"))
-    operator, raw = form.group("op"), form.group("value")
+    operator, raw = form.group("op"), form.group("value").strip()
     if operator in ("exists", "missing"):
         if raw:
             raise ExpressionError(f"{text!r}: nothing may follow {operator!r}")
@@ -87,7 +89,7 @@ def parse_expression(text: str) -> Expression:
         if not isinstance(value, str):
             raise ExpressionError(f"{text!r}: =~ needs a quoted regex")
         try:
-            value = re.compile(value)
-        except re.error as error:
+            value = compile_regex(value)
+        except RegexError as error:
             raise ExpressionError(f"{text!r}: bad regex ({error})") from None
     return Expression(text, path, operator, value)

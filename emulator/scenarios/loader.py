@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from emulator.contract import Contract, PayloadValidator
 from emulator.contract.validation import json_path
 from emulator.domain.timeline import Step, TaskState, TaskStatus, Timeline
 from emulator.errors import StartupError
+from emulator.scenarios import safe_yaml
+from emulator.scenarios.body_schema import BodySchemaError, compile_body_schema
 from emulator.scenarios.expressions import ExpressionError, parse_expression
 from emulator.scenarios.model import Match, Response, Rule, Scenario, TextCondition
+from emulator.scenarios.regex import Pattern, RegexError, compile_regex
 from emulator.scenarios.templates import TemplateError, check_templates
 
 SCENARIO_SCHEMA = "scenario.schema.json"
@@ -67,7 +68,10 @@ class ScenarioLoader:
             )
             for file in files:
                 try:
+                    safe_yaml.check_size(file.stat().st_size)
                     text = file.read_text(encoding="utf-8")
+                except safe_yaml.UnsafeYamlError as error:
+                    raise ScenarioError(f"{file}: {error.problem}") from None
                 except (OSError, UnicodeDecodeError) as error:
                     raise ScenarioError(f"{file}: cannot read scenario file ({error})") from None
                 scenarios.append(self.load_text(text, str(file)))
@@ -75,11 +79,11 @@ class ScenarioLoader:
 
     def load_text(self, text: str, source: str) -> Scenario:
         try:
-            root = yaml.compose(text)
-            document = yaml.safe_load(text)
+            document, root = safe_yaml.load(text)
+        except safe_yaml.UnsafeYamlError as error:
+            raise ScenarioError(f"{_mark(source, error.problem_mark)}: {error.problem}") from None
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark
-            where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+            where = _mark(source, error.problem_mark)
             raise ScenarioError(f"{where}: not valid YAML or JSON ({error.problem})") from None
         except yaml.YAMLError as error:
             raise ScenarioError(f"{source}: not valid YAML or JSON ({error})") from None
@@ -185,12 +189,9 @@ class ScenarioLoader:
             match.body_subset, match.has_body_subset = body["subset"], True
         if "schema" in body:
             try:
-                Draft202012Validator.check_schema(body["schema"])
-                match.body_schema = Draft202012Validator(body["schema"])
-            except SchemaError as error:
-                problems.append(
-                    _Problem((*at, "body", "schema"), f"not a JSON Schema ({error.message})")
-                )
+                match.body_schema = compile_body_schema(body["schema"])
+            except BodySchemaError as error:
+                problems.append(_Problem((*at, "body", "schema"), str(error)))
         for index, text in enumerate(body.get("expressions", [])):
             try:
                 match.body_expressions.append(parse_expression(text))
@@ -311,8 +312,8 @@ def _condition(raw: object, at: tuple, problems: list[_Problem]) -> TextConditio
         return TextCondition(equals=_text(raw))
     if "regex" in raw:
         try:
-            return TextCondition(regex=re.compile(raw["regex"]))
-        except re.error as error:
+            return TextCondition(regex=compile_regex(raw["regex"]))
+        except RegexError as error:
             problems.append(_Problem((*at, "regex"), f"bad regex {raw['regex']!r} ({error})"))
             return TextCondition(present=True)
     if "present" in raw:
@@ -326,7 +327,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
+def _template_regex(template: str) -> Pattern:
     pattern = ""
     position = 0
     for found in _TEMPLATE_PARAM.finditer(template):
@@ -334,7 +335,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
         pattern += f"(?P<{found.group(1)}>[^/]+)"
         position = found.end()
     pattern += re.escape(template[position:])
-    return re.compile(f"^{pattern}$")
+    return compile_regex(f"^{pattern}$")
 
 
 def _timeline(steps: list[dict], at: tuple, problems: list[_Problem], contract) -> Timeline:
@@ -411,6 +412,10 @@ def _record_positions(node: yaml.Node, path: tuple, positions: dict) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _record_positions(item, (*path, index), positions)
+
+
+def _mark(source: str, mark: yaml.Mark | None) -> str:
+    return f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
 
 
 def _where(source: str, problem: _Problem, positions: dict) -> str:

@@ -9,7 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from emulator.codes import MALFORMED_JSON
+from emulator.errors import ModelArtsError
 from emulator.scenarios.model import Match
+
+TOO_DEEP = "The body is nested too deeply."
+MAX_BODY_DEPTH = 100
 
 
 @dataclass
@@ -24,11 +29,37 @@ class RequestView:
     body_is_json: bool = False
 
     def take_body(self, raw: bytes | str) -> None:
-        """Parse ``raw`` as the JSON body; a body that is not JSON matches no body condition."""
+        """Parse ``raw`` as the JSON body; a body that is not JSON matches no body condition.
+
+        JSON nested deeper than ``MAX_BODY_DEPTH`` is refused (400 ModelArts.4105) rather
+        than matched: the request would be refused as malformed anyway, and conditions on
+        it would recurse as deep as the sender chose.
+        """
         try:
-            self.body, self.body_is_json = json.loads(raw), True
+            body = json.loads(raw)
+        except RecursionError:
+            raise ModelArtsError(MALFORMED_JSON, detail=TOO_DEEP) from None
         except ValueError:
             self.body, self.body_is_json = None, False
+            return
+        if _deeper_than(body, MAX_BODY_DEPTH):
+            raise ModelArtsError(MALFORMED_JSON, detail=TOO_DEEP)
+        self.body, self.body_is_json = body, True
+
+
+def _deeper_than(document: object, limit: int) -> bool:
+    """Whether ``document`` nests more than ``limit`` arrays or objects (without recursing)."""
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return True
+        pending.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return False
 
 
 def path_params(match: Match, request: RequestView) -> dict[str, str] | None:
@@ -74,9 +105,13 @@ def _body_failures(match: Match, request: RequestView) -> list[str]:
     if match.has_body_subset and not is_subset(match.body_subset, request.body):
         failed.append("body does not contain the rule's subset")
     if match.body_schema is not None:
-        error = next(iter(match.body_schema.iter_errors(request.body)), None)
-        if error is not None:
-            failed.append(f"body does not fit the rule's schema ({error.message})")
+        try:
+            error = next(iter(match.body_schema.iter_errors(request.body)), None)
+        except RecursionError:  # a schema whose $refs loop without consuming the body
+            failed.append("the rule's schema refers to itself without end")
+        else:
+            if error is not None:
+                failed.append(f"body does not fit the rule's schema ({error.message})")
     for expression in match.body_expressions:
         if not expression.holds(request.body):
             failed.append(f"body: {expression.text} is false")

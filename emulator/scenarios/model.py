@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from emulator.domain.timeline import Timeline
 from emulator.scenarios.expressions import Expression
+from emulator.scenarios.regex import Pattern
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class TextCondition:
     """Equal to a value, matching a regex, or present / absent."""
 
     equals: str | None = None
-    regex: re.Pattern[str] | None = None
+    regex: Pattern | None = None
     present: bool | None = None
 
     def check(self, value: str | None) -> bool:
@@ -38,7 +38,7 @@ class TextCondition:
 class Match:
     methods: tuple[str, ...] = ()
     path_template: str | None = None
-    path_regex: re.Pattern[str] | None = None
+    path_regex: Pattern | None = None
     path_params: dict[str, TextCondition] = field(default_factory=dict)
     query: dict[str, TextCondition] = field(default_factory=dict)
     headers: dict[str, TextCondition] = field(default_factory=dict)

@@ -27,7 +27,7 @@ async def read_journal(request: web.Request) -> web.Response:
     entries = [e for e in request.config_dict[keys.JOURNAL].entries() if _journal_filter(e, query)]
     limit = query.get("limit")
     if limit is not None:
-        if not limit.isdigit():
+        if not (limit.isascii() and limit.isdigit() and len(limit) <= 9):
             raise ModelArtsError(INVALID_REQUEST, detail="limit: expected a whole number")
         entries = entries[-int(limit) :] if int(limit) else []
     return web.json_response({"requests": entries, "total": len(entries)})

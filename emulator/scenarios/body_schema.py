@@ -1,0 +1,93 @@
+"""JSON Schemas in a rule's ``match.body.schema``, with patterns matched by RE2.
+
+jsonschema matches ``pattern`` with Python's backtracking ``re``, so a schema from a
+scenario file could stall the event loop just as a query regex could. Here ``pattern``
+goes through RE2 (compiled and checked when the scenario loads) and ``patternProperties``,
+which jsonschema also matches with ``re`` in places no keyword hook reaches, is refused.
+A ``$ref`` must point inside the schema and resolve when the scenario loads: jsonschema
+would otherwise fetch remote URLs while answering a request (blocking, and a way to make
+the emulator call any address), or fail with an internal error on a dangling pointer.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.exceptions import SchemaError
+from referencing import Registry
+from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from emulator.scenarios.regex import RegexError, compile_regex
+
+
+class BodySchemaError(ValueError):
+    """Not a JSON Schema the emulator will run; the message says why."""
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str):
+    return compile_regex(pattern)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and _compiled(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+_REFUSED_KEYWORDS = ("patternProperties", "$id", "$dynamicRef", "$dynamicAnchor")
+
+
+def _never_retrieve(uri: str):
+    raise NoSuchResource(ref=uri)
+
+
+_REGISTRY = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
+
+
+def _check_keywords(schema: object) -> list[str]:
+    """Refuse what could backtrack or reach outside; return the ``$ref`` targets seen."""
+    refs: list[str] = []
+    pending = [schema]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, dict):
+            for keyword in _REFUSED_KEYWORDS:
+                if keyword in value:
+                    raise BodySchemaError(f"{keyword} is not supported in body schemas")
+            pattern = value.get("pattern")
+            if isinstance(pattern, str):
+                try:
+                    compile_regex(pattern)
+                except RegexError as error:
+                    raise BodySchemaError(f"bad pattern {pattern!r} ({error})") from None
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                refs.append(ref)
+            pending.extend(value.values())
+    return refs
+
+
+def _check_refs(schema: dict, refs: list[str]) -> None:
+    resolver = _REGISTRY.with_resource("", DRAFT202012.create_resource(schema)).resolver()
+    for ref in refs:
+        if not ref.startswith("#"):
+            raise BodySchemaError(f"$ref {ref!r}: only references inside the schema (#...)")
+        try:
+            resolver.lookup(ref)
+        except Unresolvable:
+            raise BodySchemaError(f"$ref {ref!r} points to nothing in the schema") from None
+
+
+def compile_body_schema(schema: dict):
+    """A validator for ``schema``, or ``BodySchemaError``."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        raise BodySchemaError(f"not a JSON Schema ({error.message})") from None
+    _check_refs(schema, _check_keywords(schema))
+    return _Validator(schema, registry=_REGISTRY)

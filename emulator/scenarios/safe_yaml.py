@@ -1,0 +1,124 @@
+"""Parse scenario text (YAML or JSON) without letting the text choose the cost.
+
+A scenario arrives from a file or from anyone who can reach the control API, and a YAML
+parser does whatever the text asks: nested aliases expand a kilobyte into gigabytes (the
+"billion laughs"), ten thousand open brackets exhaust the stack, a 5,000-digit integer or
+``.nan`` breaks later arithmetic, a ``!!binary`` or ``!!set`` cannot be answered as JSON.
+So before anything is built the event stream is checked (no aliases, bounded depth and
+node count) and while building, numbers must be finite, integers short, dates stay text
+and types JSON lacks are refused. Every refusal carries the line and column where it happened.
+"""
+
+from __future__ import annotations
+
+import math
+
+import yaml
+
+MAX_SCENARIO_BYTES = 256 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 20_000
+MAX_INTEGER_CHARS = 30
+
+# libyaml parses and composes in C (about ten times quicker); the constructor is Python either way.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class UnsafeYamlError(yaml.MarkedYAMLError):
+    """The text asks for something the scenario loader refuses; ``problem_mark`` says where."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+class _ScenarioYamlLoader(_Base):  # type: ignore[misc, valid-type]
+    """SafeLoader whose values are JSON values the emulator can compute with."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        digits = str(node.value).lstrip("+-").replace("_", "")
+        if len(digits) > MAX_INTEGER_CHARS:
+            raise UnsafeYamlError(
+                f"an integer of {len(digits)} digits (at most {MAX_INTEGER_CHARS})",
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise UnsafeYamlError(f"{node.value!r} is not a finite number", node.start_mark)
+        return value
+
+    def construct_as_text(self, node: yaml.ScalarNode) -> str:
+        """A date or time stays the text it was: scenario values are JSON values."""
+        return str(self.construct_scalar(node))
+
+    def refuse_non_json(self, node: yaml.Node) -> None:
+        raise UnsafeYamlError(
+            f"{node.tag.rsplit(':', 1)[-1]} values are not JSON; use strings, numbers, "
+            "booleans, null, lists and mappings",
+            node.start_mark,
+        )
+
+
+for _tag, _constructor in (
+    ("int", _ScenarioYamlLoader.construct_yaml_int),
+    ("float", _ScenarioYamlLoader.construct_yaml_float),
+    ("timestamp", _ScenarioYamlLoader.construct_as_text),
+    ("binary", _ScenarioYamlLoader.refuse_non_json),
+    ("set", _ScenarioYamlLoader.refuse_non_json),
+    ("omap", _ScenarioYamlLoader.refuse_non_json),
+    ("pairs", _ScenarioYamlLoader.refuse_non_json),
+):
+    _ScenarioYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
+
+
+def check_size(size: int) -> None:
+    """Refuse text over ``MAX_SCENARIO_BYTES`` before reading or parsing it."""
+    if size > MAX_SCENARIO_BYTES:
+        raise UnsafeYamlError(
+            f"{size} bytes; a scenario file may have at most {MAX_SCENARIO_BYTES}", None
+        )
+
+
+def _check_events(text: str) -> None:
+    """One pass over the parser's events: no aliases, bounded nesting, bounded node count."""
+    loader = _ScenarioYamlLoader(text)
+    depth = nodes = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise UnsafeYamlError(
+                    f"alias *{event.anchor} refused: scenario files may not use aliases",
+                    event.start_mark,
+                )
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise UnsafeYamlError(
+                        f"more than {MAX_NODES} values in one scenario", event.start_mark
+                    )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise UnsafeYamlError(
+                        f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def load(text: str) -> tuple[object, yaml.Node | None]:
+    """The document and its node tree (for positions), or ``yaml.YAMLError``."""
+    check_size(len(text.encode("utf-8", errors="replace")))
+    _check_events(text)
+    loader = _ScenarioYamlLoader(text)
+    try:
+        root = loader.get_single_node()
+        document = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return document, root

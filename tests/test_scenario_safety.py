@@ -1,0 +1,282 @@
+"""Hostile scenario input (issue 13): alias bombs, deep or huge JSON, non-finite numbers,
+oversized files and backtracking regexes are refused or harmless, and the server keeps
+serving. The per-file cases with their file:line are in ``test_scenario_files.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import pytest
+
+from emulator.app import create_app
+from emulator.config import Config
+from emulator.scenarios.engine import MAX_RUNTIME_SCENARIOS
+from emulator.scenarios.loader import ScenarioError
+from emulator.scenarios.safe_yaml import MAX_SCENARIO_BYTES
+from tests.conftest import DEMO_PROJECT, EMULATOR_COMMAND, FREE_PORTS, REPO
+
+DATASETS_URL = f"/v2/{DEMO_PROJECT}/datasets"
+GOOD = "name: good\nrules:\n  - respond: {status: 500}\n"
+# 1 KB of YAML that a plain safe_load expands into 9**9 (387 million) strings.
+BILLION_LAUGHS = (
+    "name: x\nrules: [{respond: {status: 200}}]\n"
+    "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+        for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+)
+HOSTILE_JSON = {
+    "deep": '{"name": "x", "rules": ' + "[" * 5000 + "]" * 5000 + "}",
+    "huge integer": '{"name": "x", "seed": ' + "9" * 5000 + ', "rules": [{"respond": {}}]}',
+    "non-finite": '{"name": "x", "rules": [{"respond": {"timeline": '
+    '[{"after": 1.0e+400, "status": "running"}]}}]}',
+}
+
+
+async def _refused(response) -> str:
+    assert response.status == 400
+    body = await response.json()
+    assert body["error_code"] == "ModelArts.4200"
+    return body["error_msg"]
+
+
+async def _still_serving(client) -> None:
+    assert (await client.post("/_emulator/scenarios", data=GOOD)).status == 201
+
+
+async def test_billion_laughs_through_the_control_api_is_refused_at_the_first_alias(client):
+    message = await _refused(await client.post("/_emulator/scenarios", data=BILLION_LAUGHS))
+
+    assert message.startswith("<admin API>:4:")
+    assert "alias *a refused" in message
+    await _still_serving(client)
+
+
+def test_billion_laughs_in_a_scenario_file_stops_the_start_naming_the_line(tmp_path):
+    path = tmp_path / "laughs.yaml"
+    path.write_text(BILLION_LAUGHS)
+
+    with pytest.raises(ScenarioError, match=f"^{path}:4:.*alias"):
+        create_app(Config(scenarios=(path,)))
+
+
+def test_an_oversized_scenario_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text(GOOD + "#" * MAX_SCENARIO_BYTES)
+
+    with pytest.raises(ScenarioError) as raised:
+        create_app(Config(scenarios=(path,)))
+
+    assert str(raised.value) == (
+        f"{path}: {path.stat().st_size} bytes; a scenario file may have at most "
+        f"{MAX_SCENARIO_BYTES}"
+    )
+
+
+async def test_an_oversized_scenario_through_the_control_api_is_400(client):
+    message = await _refused(
+        await client.post("/_emulator/scenarios", data=GOOD + "#" * MAX_SCENARIO_BYTES)
+    )
+
+    assert f"a scenario file may have at most {MAX_SCENARIO_BYTES}" in message
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_JSON))
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+async def test_hostile_json_to_the_scenario_api_is_400(client, case, method):
+    url = "/_emulator/scenarios" + ("/x" if method == "PUT" else "")
+
+    message = await _refused(await client.request(method, url, data=HOSTILE_JSON[case]))
+
+    assert message.startswith("<admin API>:1:")
+    await _still_serving(client)
+
+
+def test_a_non_finite_timeline_stops_the_start_with_one_line_and_no_traceback(tmp_path):
+    path = tmp_path / "endless.yaml"
+    path.write_text(
+        "name: endless\nrules:\n  - respond:\n      timeline:\n"
+        "        - {after: .inf, status: running}\n"
+    )
+
+    result = subprocess.run(
+        [*EMULATOR_COMMAND, *FREE_PORTS, "--scenarios", str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"modelarts-emulator: {path}:5:19: '.inf' is not a finite number"
+    ]
+
+
+BACKTRACKING = """
+name: backtracking
+rules:
+  - match: {method: GET, query: {name: {regex: "^(a+)+$"}}}
+    respond: {status: 418}
+"""
+
+
+@pytest.mark.parametrize(("name", "status"), [("a" * 40, 418), ("a" * 40 + "!", 200)])
+async def test_a_backtracking_query_regex_cannot_block_the_server(client, name, status):
+    # With a backtracking engine 41 characters would take days; RE2 answers at once.
+    assert (await client.post("/_emulator/scenarios", data=BACKTRACKING)).status == 201
+
+    response = await client.get(
+        DATASETS_URL, params={"name": name}, headers={"X-Emulator-Scenario": "backtracking"}
+    )
+
+    assert response.status == status
+
+
+BACKTRACKING_BODY = """
+name: backtracking-body
+rules:
+  - match:
+      method: POST
+      body:
+        expressions: ['model_id =~ "^(a+)+$"']
+        schema: {properties: {description: {pattern: "^(b+)+$"}}}
+    respond: {status: 418}
+"""
+
+
+async def test_backtracking_body_regexes_cannot_block_the_server(client):
+    assert (await client.post("/_emulator/scenarios", data=BACKTRACKING_BODY)).status == 201
+    selected = {"X-Emulator-Scenario": "backtracking-body"}
+    url = f"{DATASETS_URL}/DemoImageDataset001/tasks"
+
+    missed = await client.post(
+        url, json={"model_id": "a" * 40 + "!", "description": "b"}, headers=selected
+    )
+    matched = await client.post(
+        url, json={"model_id": "a" * 40, "description": "b" * 40}, headers=selected
+    )
+    schema_missed = await client.post(
+        url, json={"model_id": "a", "description": "b" * 40 + "!"}, headers=selected
+    )
+
+    assert matched.status == 418
+    assert 'model_id =~ "^(a+)+$" is false' in missed.headers["X-Emulator-Near-Miss"]
+    assert "does not fit the rule's schema" in schema_missed.headers["X-Emulator-Near-Miss"]
+
+
+DATED = """
+name: dated
+rules:
+  - respond: {status: 200, body: {since: 2024-01-01, 2024-02-02: key}}
+"""
+
+
+async def test_yaml_dates_in_a_scripted_body_are_answered_as_the_text_written(client):
+    assert (await client.post("/_emulator/scenarios", data=DATED)).status == 201
+
+    response = await client.get(DATASETS_URL, headers={"X-Emulator-Scenario": "dated"})
+
+    assert response.status == 200
+    assert await response.json() == {"since": "2024-01-01", "2024-02-02": "key"}
+
+
+SELF_REFERENCE = """
+name: self-reference
+rules:
+  - match:
+      method: POST
+      body: {schema: {$defs: {a: {$ref: "#/$defs/a"}}, $ref: "#/$defs/a"}}
+    respond: {status: 418}
+"""
+
+
+async def test_a_body_schema_that_refers_to_itself_is_a_near_miss_not_a_crash(client):
+    assert (await client.post("/_emulator/scenarios", data=SELF_REFERENCE)).status == 201
+
+    response = await client.post(
+        f"{DATASETS_URL}/DemoImageDataset001/tasks",
+        json={"task_type": "auto-label"},
+        headers={"X-Emulator-Scenario": "self-reference"},
+    )
+
+    assert response.status < 500
+    assert "refers to itself without end" in response.headers["X-Emulator-Near-Miss"]
+
+
+async def test_a_long_run_of_blanks_in_a_placeholder_loads_at_once(client):
+    # The old placeholder pattern was cubic here: 5,000 blanks took two minutes.
+    body = (
+        '{"name": "blanks", "rules": [{"respond": {"status": 200, "body": "{{'
+        + " " * 50_000
+        + '"}}]}'
+    )
+
+    response = await client.post("/_emulator/scenarios", data=body)
+
+    assert response.status == 201
+
+
+async def test_a_long_run_of_blanks_in_a_body_expression_is_refused_at_once(client):
+    # The old expression pattern was quadratic here: 20,000 blanks took three seconds.
+    expression = "model_id == x" + " " * 200_000 + "y"
+    body = (
+        '{"name": "blanks", "rules": [{"match": {"body": {"expressions": ["'
+        + expression
+        + '"]}}, "respond": {"status": 200}}]}'
+    )
+
+    message = await _refused(await client.post("/_emulator/scenarios", data=body))
+
+    assert "is not a JSON value" in message
+
+
+async def test_scenarios_loaded_at_runtime_are_capped(client):
+    for index in range(MAX_RUNTIME_SCENARIOS):
+        text = f"name: s{index}\nrules:\n  - respond: {{status: 500}}\n"
+        assert (await client.post("/_emulator/scenarios", data=text)).status == 201
+
+    message = await _refused(await client.post("/_emulator/scenarios", data=GOOD))
+
+    assert f"At most {MAX_RUNTIME_SCENARIOS} scenarios" in message
+    assert (
+        await client.put("/_emulator/scenarios/s0", data=GOOD.replace("good", "s0"))
+    ).status == 200
+    assert (await client.post("/_emulator/reset")).status == 200
+    await _still_serving(client)
+
+
+SURROGATES = """
+name: surrogates
+rules:
+  - match:
+      method: POST
+      headers: {X-Label: {regex: "^x"}}
+      body: {expressions: ['model_id =~ "^m"']}
+    respond: {status: 418}
+"""
+
+
+async def test_regexes_take_text_that_is_not_utf8(client):
+    assert (await client.post("/_emulator/scenarios", data=SURROGATES)).status == 201
+    body = b'{"model_id": "m\\ud800"}'
+    request = (
+        (
+            f"POST {DATASETS_URL}/DemoImageDataset001/tasks HTTP/1.1\r\n"
+            f"Host: 127.0.0.1\r\nX-Emulator-Scenario: surrogates\r\nX-Auth-Token: t\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n"
+        ).encode()
+        + b"X-Label: x\xff\r\n\r\n"
+        + body
+    )
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(request)
+    await writer.drain()
+
+    status_line = await reader.readline()
+    writer.close()
+
+    assert status_line.startswith(b"HTTP/1.1 418")
