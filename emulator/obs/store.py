@@ -12,13 +12,13 @@ import itertools
 import threading
 from dataclasses import dataclass
 
-from botocore.awsrequest import AWSPreparedRequest
 from botocore.compat import HTTPHeaders
 from moto.core.exceptions import HTTPException
-from moto.core.request import normalize_request
+from moto.core.request import Request
 from moto.s3.exceptions import BucketAlreadyExists, MissingBucket, MissingKey
 from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
+from werkzeug.datastructures import ImmutableMultiDict
 
 _PARTITION = "aws"
 _NEUTRAL_REGION = "us-east-1"
@@ -58,6 +58,27 @@ class _InstanceBackend(S3Backend):
         if bucket is None:
             raise MissingBucket(bucket=bucket_name)
         return bucket
+
+
+class _ObsRequest(Request):
+    """A request as moto reads it, except that a PUT's body is never read as a form.
+
+    werkzeug parses ``application/x-www-form-urlencoded`` and ``multipart/form-data``
+    bodies into fields and leaves no raw bytes; moto would then store an empty object (and
+    read the fields as query parameters). A PUT's body is always the object's bytes.
+    """
+
+    @property
+    def form(self) -> ImmutableMultiDict:
+        return ImmutableMultiDict() if self.method == "PUT" else super().form
+
+    @property
+    def files(self) -> ImmutableMultiDict:
+        return ImmutableMultiDict() if self.method == "PUT" else super().files
+
+    @property
+    def data(self) -> bytes:
+        return self.get_data() if self.method == "PUT" else super().data
 
 
 def _next_account_id() -> str:
@@ -190,9 +211,7 @@ class ObjectStore:
                 prepared_headers[name] = value
         prepared_headers["Host"] = "localhost"
         url = f"http://localhost{path_qs}"
-        request = normalize_request(
-            AWSPreparedRequest(method, url, prepared_headers, body, stream_output=False)
-        )
+        request = _ObsRequest.from_primitives(method, url, prepared_headers, body)
         bucket_and_key = path_qs.split("?", 1)[0].lstrip("/").split("/", 1)
         names_a_key = len(bucket_and_key) == 2 and bucket_and_key[1] != ""
         responder = self._response_class()
