@@ -5,11 +5,15 @@ esdk-obs-python in each signature mode, and with raw requests for what clients n
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import boto3
+import botocore.auth
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -19,6 +23,8 @@ from botocore.exceptions import ClientError
 from obs import ObsClient
 
 from emulator.api import keys
+from emulator.auth.identity import Credential, Domain, User
+from emulator.auth.s3_signature import S3AuthError, S3Request, verify
 
 ACCESS_KEY = "DEMOACCESSKEY0000001"
 SECRET_KEY = "demo-secret-key-0000000000000000000000"
@@ -325,7 +331,7 @@ async def test_strict_refuses_anonymous_requests(obs_server):
 
 def _v4_signed(url: str, body: bytes) -> dict:
     request = AWSRequest("PUT", url, data=body)
-    request.headers["x-amz-content-sha256"] = __import__("hashlib").sha256(body).hexdigest()
+    request.headers["x-amz-content-sha256"] = hashlib.sha256(body).hexdigest()
     SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "eu-de").add_auth(request)
     return dict(request.headers.items())
 
@@ -361,3 +367,45 @@ async def test_strict_signature_mismatch_says_what_was_signed(obs_server):
     assert error["Code"] == "SignatureDoesNotMatch"
     assert error["StringToSign"].startswith("GET\n")
     assert error["StringToSign"].endswith("\n/demo-bucket/images/cat-01.jpg")
+
+
+# --- time limits (the signature module, with the clock moved instead of waited for) -------
+
+
+def _presigned_request(signature: str) -> S3Request:
+    s3 = boto("http://127.0.0.1:9", signature)
+    url = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": "demo-bucket", "Key": "k"}, ExpiresIn=60
+    )
+    parts = urlsplit(url)
+    return S3Request("GET", parts.path, parts.query, {"host": parts.netloc})
+
+
+def _seed_credential(access_key: str) -> Credential | None:
+    user = User("u", "demo-user", "p", Domain("d", "demo-domain"))
+    return Credential(ACCESS_KEY, SECRET_KEY, user) if access_key == ACCESS_KEY else None
+
+
+@pytest.mark.parametrize("signature", BOTO_SIGNATURES)
+def test_presigned_urls_work_until_they_expire(signature):
+    request = _presigned_request(signature)
+    now = datetime.now(UTC)
+
+    assert verify(request, _seed_credential, now).access_key == ACCESS_KEY
+    with pytest.raises(S3AuthError) as expired:
+        verify(request, _seed_credential, now + timedelta(seconds=120))
+    assert (expired.value.code, expired.value.message) == ("AccessDenied", "Request has expired")
+
+
+async def test_strict_refuses_a_request_signed_long_ago(obs_server, monkeypatch):
+    url = await obs_server("strict")
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: datetime(2020, 1, 1))
+    request = AWSRequest("GET", f"{url}/demo-bucket")
+    request.headers["x-amz-content-sha256"] = hashlib.sha256(b"").hexdigest()
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "eu-de").add_auth(request)
+
+    status, body = await asyncio.to_thread(
+        raw, "GET", f"{url}/demo-bucket", None, dict(request.headers.items())
+    )
+
+    assert (status, error_code(body)) == (403, "RequestTimeTooSkewed")
