@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -143,7 +144,17 @@ def _answer(
             verify(s3_request, gate.credential_for)
         except S3AuthError as refusal:
             return _error(refusal)
-    return store.handle(s3_request.method, path_qs, headers, s3_request.body)
+    try:
+        return store.handle(s3_request.method, path_qs, headers, s3_request.body)
+    except Exception as error:  # moto's own failure on input it did not expect
+        log.warning("%s %s: refused, moto raised %r", s3_request.method, path_qs, error)
+        if isinstance(error, ExpatError):
+            refusal = S3AuthError("MalformedXML", "The XML you provided was not well-formed.", 400)
+        else:
+            refusal = S3AuthError(
+                "InvalidRequest", "The emulator cannot process this request.", 400
+            )
+        return _error(refusal)
 
 
 def _error(refusal: S3AuthError) -> Answer:
@@ -152,7 +163,9 @@ def _error(refusal: S3AuthError) -> Answer:
     fields = {"Code": refusal.code, "Message": refusal.message} | refusal.details
     fields |= {"RequestId": request_id, "HostId": "modelarts-emulator"}
     inner = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in fields.items())
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{inner}</Error>'.encode()
+    # Echoed header values may hold bytes that were not UTF-8: replace them, do not fail.
+    document = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{inner}</Error>'
+    body = document.encode("utf-8", errors="replace")
     headers = {
         "Content-Type": "application/xml",
         "x-amz-request-id": request_id,
