@@ -409,3 +409,17 @@ async def test_strict_refuses_a_request_signed_long_ago(obs_server, monkeypatch)
     )
 
     assert (status, error_code(body)) == (403, "RequestTimeTooSkewed")
+
+
+async def test_strict_v4_must_sign_the_host(obs_server):
+    url = await obs_server("strict")
+    authorization = (
+        f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/20260101/eu-de/s3/aws4_request, "
+        "SignedHeaders=x-nothing, Signature=00"
+    )
+
+    status, body = await asyncio.to_thread(
+        raw, "GET", f"{url}/demo-bucket", None, {"Authorization": authorization}
+    )
+
+    assert (status, error_code(body)) == (400, "AuthorizationHeaderMalformed")

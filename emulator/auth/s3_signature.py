@@ -192,12 +192,17 @@ def _v4_claim(credential: str, signed_headers: str, signature: str, presigned: b
             "service/aws4_request, SignedHeaders=... and Signature=...",
             status=400,
         )
+    names = tuple(signed_headers.lower().split(";"))
+    if "host" not in names:
+        raise S3AuthError(
+            "AuthorizationHeaderMalformed", "The host header must be signed.", status=400
+        )
     return _Claim(
         "v4",
         parts[0],
         signature,
         presigned,
-        signed_headers=tuple(signed_headers.lower().split(";")),
+        signed_headers=names,
         scope=tuple(parts[1:]),
     )
 
