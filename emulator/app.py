@@ -66,6 +66,7 @@ def create_app(config: Config) -> web.Application:
         MAX_OBJECT_BYTES,
         auth=config.auth,
         credential_for=lambda access_key: identities.credentials.get(access_key),
+        body_timeout=config.body_timeout,
     )
     app[keys.SCENARIOS] = book
     app[keys.SCENARIO_LOADER] = loader

@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from emulator.api import keys
+from emulator.obs.server import create_obs_app
+from emulator.obs.store import ObjectStore
 
 SIGNED = {"Authorization": "AWS any-key:c2lnbmF0dXJl"}
 
@@ -50,8 +52,50 @@ async def test_header_bytes_that_are_not_utf8_are_refused_in_strict_mode(
         b"Authorization: AWS \xff\xfe:c2ln\r\n\r\n"
     )
     await writer.drain()
-    answer = await reader.read()
+    answer = await reader.readuntil(b"</Error>")  # the connection may linger after it
     writer.close()
 
     assert answer.startswith(b"HTTP/1.1 403 ")
     assert b"<Code>InvalidAccessKeyId</Code>" in answer
+
+
+async def _raw_exchange(server, request: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(request)
+    await writer.drain()
+    answer = await reader.readuntil(b"</Error>")  # the connection may linger after it
+    writer.close()
+    return answer
+
+
+async def test_a_body_that_stops_arriving_is_408_after_the_body_timeout(
+    make_client, aiohttp_server
+):
+    client = await make_client(body_timeout=0.5)
+    server = await aiohttp_server(client.app[keys.OBS_APP])
+
+    answer = await _raw_exchange(
+        server,
+        b"PUT /demo-bucket/slow HTTP/1.1\r\nHost: x\r\nAuthorization: AWS k:c2ln\r\n"
+        b"Content-Length: 100\r\n\r\nx",  # one byte of the promised hundred, then silence
+    )
+
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert b"<Code>RequestTimeout</Code>" in answer
+
+
+async def test_a_body_over_the_size_limit_is_entity_too_large(aiohttp_server):
+    # The real limit is 256 MiB (emulator/app.py); a listener with a small one shows the rule.
+    small = create_obs_app(
+        ObjectStore(), 1024, auth="off", credential_for=lambda _: None, body_timeout=30
+    )
+    server = await aiohttp_server(small)
+
+    answer = await _raw_exchange(
+        server,
+        b"PUT /demo-bucket/big HTTP/1.1\r\nHost: x\r\nAuthorization: AWS k:c2ln\r\n"
+        b"Connection: close\r\nContent-Length: 2048\r\n\r\n" + b"x" * 2048,
+    )
+
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"<Code>EntityTooLarge</Code>" in answer

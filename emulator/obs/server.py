@@ -45,6 +45,8 @@ class ObsGate:
 
 GATE = web.AppKey("obs_gate", ObsGate)
 EXECUTOR = web.AppKey("obs_executor", ThreadPoolExecutor)
+BODY_TIMEOUT = web.AppKey("obs_body_timeout", float)
+MAX_BODY_BYTES = web.AppKey("obs_max_body_bytes", int)
 
 
 def create_obs_app(
@@ -53,15 +55,19 @@ def create_obs_app(
     *,
     auth: str,
     credential_for: Callable[[str], Credential | None],
+    body_timeout: float,
 ) -> web.Application:
     """An application answering the S3 protocol on its own port.
 
     ``auth`` is the ``--auth`` mode; ``credential_for`` finds an access key's credential
-    (it is called on worker threads, so it must only read).
+    (it is called on worker threads, so it must only read); a body must arrive within
+    ``body_timeout`` seconds (``--body-timeout``).
     """
     app = web.Application(client_max_size=max_body_bytes)
     app[STORE] = store
     app[GATE] = ObsGate(auth, credential_for)
+    app[BODY_TIMEOUT] = body_timeout
+    app[MAX_BODY_BYTES] = max_body_bytes
     app[EXECUTOR] = ThreadPoolExecutor(WORKERS, thread_name_prefix="obs")
     app.router.add_route("*", "/{tail:.*}", _serve)
 
@@ -77,10 +83,12 @@ async def _serve(request: web.Request) -> web.Response:
     gate = request.app[GATE]
     s3_request = _s3_request(request, b"")
     refusal = _permissive_refusal(s3_request) if gate.mode == "permissive" else None
+    if refusal is None:
+        body, refusal = await _read_body(request, request.app[BODY_TIMEOUT])
     if refusal is not None:
         answer = _error(refusal)
     else:
-        s3_request = _s3_request(request, await request.read())
+        s3_request = _s3_request(request, body)
         loop = asyncio.get_running_loop()
         answer = await loop.run_in_executor(
             request.app[EXECUTOR],
@@ -97,6 +105,8 @@ async def _serve(request: web.Request) -> web.Response:
         body=b"" if request.method == "HEAD" else payload,
         headers={k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS},
     )
+    if status == 408:
+        response.force_close()  # no keep-alive after a body that never arrived
     if request.method == "HEAD" and "content-length" in {k.lower() for k in headers}:
         response.headers["Content-Length"] = next(
             v for k, v in headers.items() if k.lower() == "content-length"
@@ -110,6 +120,23 @@ async def _serve(request: web.Request) -> web.Response:
             (time.perf_counter() - started) * 1000,
         )
     return response
+
+
+async def _read_body(request: web.Request, timeout: float) -> tuple[bytes, S3AuthError | None]:
+    """The whole body, or the refusal S3 gives a body too slow or too large."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await request.read(), None
+    except TimeoutError:
+        message = (
+            "Your socket connection to the server was not read from or written to within "
+            "the timeout period."
+        )
+        return b"", S3AuthError("RequestTimeout", message, 408)
+    except web.HTTPRequestEntityTooLarge:
+        message = "Your proposed upload exceeds the maximum allowed size."
+        details = {"MaxSizeAllowed": str(request.app[MAX_BODY_BYTES])}
+        return b"", S3AuthError("EntityTooLarge", message, 400, details)
 
 
 def _permissive_refusal(s3_request: S3Request) -> S3AuthError | None:
