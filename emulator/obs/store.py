@@ -6,13 +6,17 @@ the S3 listener hands whole HTTP requests to ``handle``, which lets moto answer 
 the S3 protocol the SDKs expect.
 
 ``handle`` runs on the listener's worker threads, so a large upload is stored while the
-event loop keeps answering. Every change (``handle`` and the write methods) holds one lock;
-the read methods never wait for it: they copy the key table in one C-level call, which the
-GIL makes atomic, so a ModelArts request is never stuck behind an upload being stored.
+event loop keeps answering. Listener requests take turns under one lock (so do the rare
+bucket-level changes: create, clear). The ModelArts side's object writes and reads do not
+wait for it, so no ModelArts request (nor a finishing task writing its results) is stuck
+behind an upload being stored: a key table change is one dict operation, atomic under the
+GIL, and whoever iterates a key table (moto, and ``_snapshot`` here) copies it first in one
+C-level call.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from dataclasses import dataclass
@@ -114,7 +118,9 @@ class ObjectStore:
 
         self._response_class = _AccountResponse
         self._lock = threading.RLock()
-        # Bumped after every change, so readers can tell that nothing changed since they looked.
+        # Changed after every change, so readers can tell that nothing changed since they
+        # looked; ``next`` on a count is atomic, so two threads never write the same number.
+        self._changes = itertools.count(1)
         self.version = 0
 
     # --- used by the ModelArts side -------------------------------------------------
@@ -131,16 +137,17 @@ class ObjectStore:
                     }
                 }
                 self._backend.put_bucket_encryption(bucket, {"Rule": rule})  # as moto parses XML
-            self.version += 1
+            self.version = next(self._changes)
 
     def bucket_exists(self, bucket: str) -> bool:
         return bucket in self._backend.buckets
 
     def bucket_uses_kms(self, bucket: str) -> bool:
         """Whether the bucket's default encryption is KMS (set through the S3 API or the seed)."""
-        if not self.bucket_exists(bucket):
+        try:
+            encryption = self._backend.get_bucket_encryption(bucket) or {}
+        except MissingBucket:
             return False
-        encryption = self._backend.get_bucket_encryption(bucket) or {}
         rules = encryption.get("Rule", [])
         rules = rules if isinstance(rules, list) else [rules]
         for rule in rules:
@@ -152,10 +159,9 @@ class ObjectStore:
     def put_object(
         self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"
     ) -> None:
-        with self._lock:
-            stored = self._backend.put_object(bucket, key, data)
-            stored.set_metadata({"Content-Type": content_type}, replace=False)
-            self.version += 1
+        stored = self._backend.put_object(bucket, key, data)  # not waiting for the lock
+        stored.set_metadata({"Content-Type": content_type}, replace=False)
+        self.version = next(self._changes)
 
     def get_object(self, bucket: str, key: str) -> bytes | None:
         try:
@@ -165,10 +171,9 @@ class ObjectStore:
         return stored.value if isinstance(stored, FakeKey) else None
 
     def delete_object(self, bucket: str, key: str) -> None:
-        with self._lock:
-            if self.bucket_exists(bucket):
-                self._backend.delete_object(bucket, key)
-            self.version += 1
+        with contextlib.suppress(MissingBucket):  # not waiting for the lock, as put_object
+            self._backend.delete_object(bucket, key)
+        self.version = next(self._changes)
 
     def list_keys(self, bucket: str, prefix: str = "") -> list[StoredObject]:
         """Objects under ``prefix`` in key order; empty when the bucket does not exist."""
@@ -202,7 +207,7 @@ class ObjectStore:
                         stored.dispose()
                 if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
                     del s3_backends.bucket_accounts[name]
-            self.version += 1
+            self.version = next(self._changes)
 
     def close(self) -> None:
         self.clear()
@@ -236,7 +241,7 @@ class ObjectStore:
                 status, response_headers = error.code, dict(error.get_headers())
                 payload = error.get_body()
             if method not in ("GET", "HEAD"):
-                self.version += 1
+                self.version = next(self._changes)
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
         return status, {str(k): str(v) for k, v in response_headers.items()}, payload or b""
