@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -20,7 +21,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config as BotoConfig
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from obs import ObsClient
+from obs import CompleteMultipartUploadRequest, CompletePart, ObsClient
 
 from emulator.api import keys
 from emulator.auth.identity import Credential, Domain, User
@@ -423,3 +424,42 @@ async def test_strict_v4_must_sign_the_host(obs_server):
     )
 
     assert (status, error_code(body)) == (400, "AuthorizationHeaderMalformed")
+
+
+@pytest.mark.parametrize("signature", BOTO_SIGNATURES)
+async def test_strict_accepts_boto3_multipart_uploads(obs_server, signature):
+    url = await obs_server("strict")
+    s3 = boto(url, signature)
+    data = bytes(range(256)) * (9 * 4096)  # 9 MiB: boto3 switches to multipart at 8 MiB
+
+    def upload_and_read() -> bytes:
+        s3.upload_fileobj(io.BytesIO(data), "demo-bucket", "multi/part.bin")
+        return s3.get_object(Bucket="demo-bucket", Key="multi/part.bin")["Body"].read()
+
+    assert await asyncio.to_thread(upload_and_read) == data
+
+
+@pytest.mark.parametrize("signature", ESDK_SIGNATURES)
+async def test_strict_accepts_esdk_multipart_uploads(obs_server, signature):
+    url = await obs_server("strict")
+    client = esdk(url, signature)
+    part = b"p" * (5 * 1024 * 1024)
+
+    def upload_and_read() -> tuple:
+        started = client.initiateMultipartUpload("demo-bucket", "multi/esdk.bin")
+        upload_id = started.body.uploadId
+        first = client.uploadPart("demo-bucket", "multi/esdk.bin", 1, upload_id, part)
+        second = client.uploadPart("demo-bucket", "multi/esdk.bin", 2, upload_id, b"tail")
+        parts = [CompletePart(1, first.body.etag), CompletePart(2, second.body.etag)]
+        done = client.completeMultipartUpload(
+            "demo-bucket", "multi/esdk.bin", upload_id, CompleteMultipartUploadRequest(parts)
+        )
+        got = client.getObject("demo-bucket", "multi/esdk.bin", loadStreamInMemory=True)
+        return started.status, done.status, got.body.buffer
+
+    try:
+        got = await asyncio.to_thread(upload_and_read)
+    finally:
+        client.close()
+
+    assert got == (200, 200, part + b"tail")
