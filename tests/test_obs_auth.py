@@ -116,12 +116,15 @@ async def test_off_lets_anonymous_requests_do_anything(obs_server):
     steps = [
         await asyncio.to_thread(raw, "PUT", f"{url}/open-bucket"),
         await asyncio.to_thread(raw, "PUT", f"{url}/open-bucket/k", b"v"),
+        await asyncio.to_thread(raw, "PUT", f"{url}/demo-bucket/images/cat-01.jpg", b"w"),
         await asyncio.to_thread(raw, "GET", f"{url}/open-bucket/k"),
+        await asyncio.to_thread(raw, "GET", f"{url}/open-bucket?list-type=2"),
         await asyncio.to_thread(raw, "DELETE", f"{url}/open-bucket/k"),
     ]
 
-    assert [status for status, _ in steps] == [200, 200, 200, 204]
-    assert steps[2][1] == b"v"
+    assert [status for status, _ in steps] == [200, 200, 200, 200, 200, 204]
+    assert steps[3][1] == b"v"
+    assert b"<Key>k</Key>" in steps[4][1]
 
 
 # --- permissive -----------------------------------------------------------------------
