@@ -87,7 +87,7 @@ class S3Request:
 
 
 @dataclass
-class S3AuthError(Exception):
+class S3Error(Exception):
     """A refusal with the S3/OBS error code and the extra fields its XML carries."""
 
     code: str
@@ -107,7 +107,7 @@ class _Claim:
 
 
 def is_signed(request: S3Request) -> bool:
-    """The request carries a signature (checked or not); raises ``S3AuthError`` if malformed."""
+    """The request carries a signature (checked or not); raises ``S3Error`` if malformed."""
     return _claim(request) is not None
 
 
@@ -116,14 +116,14 @@ def verify(
     credential_for: Callable[[str], Credential | None],
     now: datetime | None = None,
 ) -> Credential:
-    """The signer's credential; raises ``S3AuthError`` as OBS would refuse the request."""
+    """The signer's credential; raises ``S3Error`` as OBS would refuse the request."""
     now = now or datetime.now(UTC)
     claim = _claim(request)
     if claim is None:
-        raise S3AuthError("AccessDenied", "Access Denied")
+        raise S3Error("AccessDenied", "Access Denied")
     credential = credential_for(claim.access_key)
     if credential is None:
-        raise S3AuthError(
+        raise S3Error(
             "InvalidAccessKeyId",
             "The access key Id you provided does not exist in our records.",
             details={"AWSAccessKeyId": claim.access_key},
@@ -145,7 +145,7 @@ def _claim(request: S3Request) -> _Claim | None:
         return _header_claim(authorization)
     if request.query_value("X-Amz-Signature") is not None:
         if request.query_value("X-Amz-Algorithm") != V4_ALGORITHM:
-            raise S3AuthError(
+            raise S3Error(
                 "AuthorizationQueryParametersError",
                 f"X-Amz-Algorithm only supports {V4_ALGORITHM}",
                 status=400,
@@ -160,7 +160,7 @@ def _claim(request: S3Request) -> _Claim | None:
         access_key = request.query_value(name)
         if access_key:
             return _Claim(scheme, access_key, signature, presigned=True)
-    raise S3AuthError(
+    raise S3Error(
         "AccessDenied",
         "Query-string authentication requires the Signature, Expires and "
         "AWSAccessKeyId (or AccessKeyId) parameters",
@@ -180,13 +180,13 @@ def _header_claim(authorization: str) -> _Claim:
             fields.get("Signature", ""),
             False,
         )
-    raise S3AuthError("InvalidArgument", "Unsupported Authorization Type", status=400)
+    raise S3Error("InvalidArgument", "Unsupported Authorization Type", status=400)
 
 
 def _v4_claim(credential: str, signed_headers: str, signature: str, presigned: bool) -> _Claim:
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request" or not signed_headers or not signature:
-        raise S3AuthError(
+        raise S3Error(
             "AuthorizationHeaderMalformed",
             "The authorization header is malformed; expected Credential=AK/date/region/"
             "service/aws4_request, SignedHeaders=... and Signature=...",
@@ -194,9 +194,7 @@ def _v4_claim(credential: str, signed_headers: str, signature: str, presigned: b
         )
     names = tuple(signed_headers.lower().split(";"))
     if "host" not in names:
-        raise S3AuthError(
-            "AuthorizationHeaderMalformed", "The host header must be signed.", status=400
-        )
+        raise S3Error("AuthorizationHeaderMalformed", "The host header must be signed.", status=400)
     return _Claim(
         "v4",
         parts[0],
@@ -280,11 +278,11 @@ def _verify_v4(request: S3Request, claim: _Claim, credential: Credential, now: d
     try:
         signed_at = datetime.strptime(amz_date or "", V4_DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
-        raise S3AuthError(
+        raise S3Error(
             "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"
         ) from None
     if claim.scope[0] != amz_date[:8]:
-        raise S3AuthError(
+        raise S3Error(
             "AuthorizationHeaderMalformed",
             f"The credential date {claim.scope[0]!r} is not the date of {amz_date!r}",
             status=400,
@@ -319,7 +317,7 @@ def _verify_v4(request: S3Request, claim: _Claim, credential: Credential, now: d
     if not hmac.compare_digest(expected, claim.signature.lower()):
         raise _mismatch(claim, StringToSign=string_to_sign, CanonicalRequest=canonical)
     if _HEX_SHA256.match(payload_hash) and payload_hash != _sha256_hex(request.body):
-        raise S3AuthError(
+        raise S3Error(
             "XAmzContentSHA256Mismatch",
             "The provided 'x-amz-content-sha256' header does not match what was computed.",
             status=400,
@@ -343,13 +341,13 @@ def _v4_header_value(value: str) -> str:
 def _check_v4_expiry(request: S3Request, signed_at: datetime, now: datetime) -> None:
     expires = request.query_value("X-Amz-Expires") or ""
     if not expires.isascii() or not expires.isdigit() or int(expires) > 7 * 24 * 3600:
-        raise S3AuthError(
+        raise S3Error(
             "AuthorizationQueryParametersError",
             "X-Amz-Expires must be a number of seconds up to 604800",
             status=400,
         )
     if now > signed_at + timedelta(seconds=int(expires)):
-        raise S3AuthError("AccessDenied", "Request has expired")
+        raise S3Error("AccessDenied", "Request has expired")
 
 
 # --- shared ---------------------------------------------------------------------------
@@ -361,7 +359,7 @@ def _check_security_token(request: S3Request, claim: _Claim, credential: Credent
     name = "x-obs-security-token" if claim.scheme == "obs" else "x-amz-security-token"
     given = request.headers.get(name) or request.query_value(name)
     if given is None or not hmac.compare_digest(_utf8(given), _utf8(credential.security_token)):
-        raise S3AuthError(
+        raise S3Error(
             "InvalidToken",
             f"Temporary credentials need their security token in {name}.",
             status=400,
@@ -370,14 +368,14 @@ def _check_security_token(request: S3Request, claim: _Claim, credential: Credent
 
 def _check_expires(expires: str, now: datetime) -> None:
     if not expires.isascii() or not expires.isdigit() or len(expires) > 12:
-        raise S3AuthError("AccessDenied", "Expires must be a number of seconds since the epoch")
+        raise S3Error("AccessDenied", "Expires must be a number of seconds since the epoch")
     if now.timestamp() > int(expires):
-        raise S3AuthError("AccessDenied", "Request has expired")
+        raise S3Error("AccessDenied", "Request has expired")
 
 
 def _check_skew(signed_at: datetime, now: datetime) -> None:
     if abs(now - signed_at) > MAX_CLOCK_SKEW:
-        raise S3AuthError(
+        raise S3Error(
             "RequestTimeTooSkewed",
             "The difference between the request time and the current time is too large.",
             details={"RequestTime": signed_at.strftime(V4_DATE_FORMAT)},
@@ -393,14 +391,14 @@ def _http_date(text: str) -> datetime:
         try:
             return datetime.strptime(text, V4_DATE_FORMAT).replace(tzinfo=UTC)
         except ValueError:
-            raise S3AuthError(
+            raise S3Error(
                 "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"
             ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _mismatch(claim: _Claim, **details: str) -> S3AuthError:
-    return S3AuthError(
+def _mismatch(claim: _Claim, **details: str) -> S3Error:
+    return S3Error(
         "SignatureDoesNotMatch",
         "The request signature we calculated does not match the signature you provided. "
         "Check your key and signing method.",

@@ -24,7 +24,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from emulator.auth.identity import Credential
-from emulator.auth.s3_signature import S3AuthError, S3Request, is_signed, verify
+from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
 from emulator.obs.store import ObjectStore
 
 log = logging.getLogger("emulator.obs")
@@ -122,7 +122,7 @@ async def _serve(request: web.Request) -> web.Response:
     return response
 
 
-async def _read_body(request: web.Request, timeout: float) -> tuple[bytes, S3AuthError | None]:
+async def _read_body(request: web.Request, timeout: float) -> tuple[bytes, S3Error | None]:
     """The whole body, or the refusal S3 gives a body too slow or too large."""
     try:
         async with asyncio.timeout(timeout):
@@ -132,20 +132,20 @@ async def _read_body(request: web.Request, timeout: float) -> tuple[bytes, S3Aut
             "Your socket connection to the server was not read from or written to within "
             "the timeout period."
         )
-        return b"", S3AuthError("RequestTimeout", message, 408)
+        return b"", S3Error("RequestTimeout", message, 408)
     except web.HTTPRequestEntityTooLarge:
         message = "Your proposed upload exceeds the maximum allowed size."
         details = {"MaxSizeAllowed": str(request.app[MAX_BODY_BYTES])}
-        return b"", S3AuthError("EntityTooLarge", message, 400, details)
+        return b"", S3Error("EntityTooLarge", message, 400, details)
 
 
-def _permissive_refusal(s3_request: S3Request) -> S3AuthError | None:
+def _permissive_refusal(s3_request: S3Request) -> S3Error | None:
     """Anonymous requests are refused as a private bucket refuses them; nothing is read."""
     try:
         signed = is_signed(s3_request)
-    except S3AuthError as malformed:
+    except S3Error as malformed:
         return malformed
-    return None if signed else S3AuthError("AccessDenied", "Access Denied")
+    return None if signed else S3Error("AccessDenied", "Access Denied")
 
 
 def _s3_request(request: web.Request, body: bytes) -> S3Request:
@@ -169,22 +169,20 @@ def _answer(
     if gate.mode == "strict":
         try:
             verify(s3_request, gate.credential_for)
-        except S3AuthError as refusal:
+        except S3Error as refusal:
             return _error(refusal)
     try:
         return store.handle(s3_request.method, path_qs, headers, s3_request.body)
     except Exception as error:  # moto's own failure on input it did not expect
         log.warning("%s %s: refused, moto raised %r", s3_request.method, path_qs, error)
         if isinstance(error, ExpatError):
-            refusal = S3AuthError("MalformedXML", "The XML you provided was not well-formed.", 400)
+            refusal = S3Error("MalformedXML", "The XML you provided was not well-formed.", 400)
         else:
-            refusal = S3AuthError(
-                "InvalidRequest", "The emulator cannot process this request.", 400
-            )
+            refusal = S3Error("InvalidRequest", "The emulator cannot process this request.", 400)
         return _error(refusal)
 
 
-def _error(refusal: S3AuthError) -> Answer:
+def _error(refusal: S3Error) -> Answer:
     """The S3/OBS error document, with the request id in both vendors' headers."""
     request_id = secrets.token_hex(8).upper()
     fields = {"Code": refusal.code, "Message": refusal.message} | refusal.details
