@@ -4,5 +4,6 @@ local payload = string.rep("x", 10240)
 request = function()
   counter = counter + 1
   return wrk.format("PUT", "/bench-bucket/objects/" .. counter .. ".bin",
-                    {["Content-Type"] = "application/octet-stream"}, payload)
+                    {["Content-Type"] = "application/octet-stream",
+                     ["Authorization"] = "AWS bench:c2lnbmF0dXJl"}, payload)
 end

@@ -33,6 +33,8 @@ START_BODY = json.dumps(
     {"task_type": "auto-label", "collect_key_sample": True, "config": {"algorithm_type": "fast"}}
 )
 HEADERS = {"Content-Type": "application/json", "X-Auth-Token": "bench-token"}
+# Any key passes OBS in the default (permissive) auth mode; unsigned requests do not.
+OBS_SIGNED = {"Authorization": "AWS bench:c2lnbmF0dXJl"}
 # The accept path is what is measured: tasks run for an hour and the running limit is
 # lifted, so no task finishes (and writes results) during the measurement.
 EMULATOR_FLAGS = [
@@ -184,7 +186,7 @@ def main() -> int:
         task_id = json.loads(payload)["task_id"]
         time.sleep(2)  # the validation fast paths compile right after start
         obs = http.client.HTTPConnection("127.0.0.1", obs_port, timeout=5)
-        obs.request("PUT", "/bench-bucket")
+        obs.request("PUT", "/bench-bucket", headers=OBS_SIGNED)
         obs.getresponse().read()
         base = f"http://127.0.0.1:{api_port}"
         for count in connections:

@@ -97,7 +97,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
     app[keys.EMULATOR] = Emulator(seed, store, clock, settings)
-    app[keys.OBS_APP] = create_obs_app(store, MAX_OBJECT_BYTES)
+    app[keys.OBS_APP] = create_obs_app(
+        store,
+        MAX_OBJECT_BYTES,
+        auth=config.auth,
+        credential_for=lambda access_key: identities.credentials.get(access_key),
+        body_timeout=config.body_timeout,
+    )
     app[keys.SCENARIOS] = book
     app[keys.SCENARIO_LOADER] = loader
     app[keys.JOURNAL] = Journal(config.journal_size)

@@ -127,3 +127,29 @@ def test_auto_labeling_results_are_read_back_with_esdk_obs(fresh):
     assert all(
         line["annotation"][0]["annotated-by"] == "modelarts/active-learning" for line in lines
     )
+
+
+def test_readme_obs_example_with_the_seed_keys(fresh):
+    """The README's OBS snippet, as written there (the seed's keys work in every mode)."""
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=fresh.obs_url,
+        region_name="eu-de",
+        aws_access_key_id="DEMOACCESSKEY0000001",
+        aws_secret_access_key="demo-secret-key-0000000000000000000000",
+    )
+    s3.put_object(Bucket="demo-bucket", Key="images/new-01.jpg", Body=b"cat jpeg")
+
+    obs = ObsClient(
+        access_key_id="DEMOACCESSKEY0000001",
+        secret_access_key="demo-secret-key-0000000000000000000000",
+        server=fresh.obs_url,
+        path_style=True,
+        signature="obs",
+    )
+    try:
+        got = obs.getObject("demo-bucket", "images/new-01.jpg", loadStreamInMemory=True)
+    finally:
+        obs.close()
+
+    assert got.body.buffer == b"cat jpeg"

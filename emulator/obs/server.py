@@ -1,31 +1,112 @@
-"""The S3-compatible OBS listener: every request goes whole to the instance's ObjectStore."""
+"""The S3-compatible OBS listener: auth per ``--auth``, then the request goes whole to moto.
+
+- off: anonymous requests may do anything;
+- permissive (default): signed requests pass whatever the key; anonymous ones get what a
+  private bucket answers them, 403 AccessDenied, and nothing is read or written;
+- strict: V2, V4 and OBS signatures are verified against the seed's access keys.
+
+Checking a signature (hashing the body) and moto's work run on a small pool of worker
+threads, so storing a large upload never holds up the event loop the API shares.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from xml.parsers.expat import ExpatError
+from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from emulator.auth.identity import Credential
+from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
 from emulator.obs.store import ObjectStore
 
 log = logging.getLogger("emulator.obs")
 STORE = web.AppKey("object_store", ObjectStore)
+WORKERS = 4
 # Hop-by-hop or recomputed by aiohttp; moto's values would conflict with the real ones.
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass(frozen=True)
+class ObsGate:
+    """Who may use the listener: the ``--auth`` mode and the seed's access keys."""
+
+    mode: str
+    credential_for: Callable[[str], Credential | None]
+
+
+GATE = web.AppKey("obs_gate", ObsGate)
+EXECUTOR = web.AppKey("obs_executor", ThreadPoolExecutor)
+BODY_TIMEOUT = web.AppKey("obs_body_timeout", float)
+MAX_BODY_BYTES = web.AppKey("obs_max_body_bytes", int)
+
+
+def create_obs_app(
+    store: ObjectStore,
+    max_body_bytes: int,
+    *,
+    auth: str,
+    credential_for: Callable[[str], Credential | None],
+    body_timeout: float,
+) -> web.Application:
+    """An application answering the S3 protocol on its own port.
+
+    ``auth`` is the ``--auth`` mode; ``credential_for`` finds an access key's credential
+    (it is called on worker threads, so it must only read); a body must arrive within
+    ``body_timeout`` seconds (``--body-timeout``).
+    """
+    app = web.Application(client_max_size=max_body_bytes)
+    app[STORE] = store
+    app[GATE] = ObsGate(auth, credential_for)
+    app[BODY_TIMEOUT] = body_timeout
+    app[MAX_BODY_BYTES] = max_body_bytes
+    app[EXECUTOR] = ThreadPoolExecutor(WORKERS, thread_name_prefix="obs")
+    app.router.add_route("*", "/{tail:.*}", _serve)
+
+    async def stop_workers(_app: web.Application) -> None:
+        app[EXECUTOR].shutdown(wait=True, cancel_futures=True)
+
+    app.on_cleanup.append(stop_workers)
+    return app
 
 
 async def _serve(request: web.Request) -> web.Response:
     started = time.perf_counter()
-    body = await request.read()
-    status, headers, payload = request.app[STORE].handle(
-        request.method, request.path_qs, list(request.headers.items()), body
-    )
+    gate = request.app[GATE]
+    s3_request = _s3_request(request, b"")
+    refusal = _permissive_refusal(s3_request) if gate.mode == "permissive" else None
+    if refusal is None:
+        body, refusal = await _read_body(request, request.app[BODY_TIMEOUT])
+    if refusal is not None:
+        answer = _error(refusal)
+    else:
+        s3_request = _s3_request(request, body)
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(
+            request.app[EXECUTOR],
+            _answer,
+            request.app[STORE],
+            gate,
+            s3_request,
+            request.path_qs,
+            list(request.headers.items()),
+        )
+    status, headers, payload = answer
     response = web.Response(
         status=status,
         body=b"" if request.method == "HEAD" else payload,
         headers={k: v for k, v in headers.items() if k.lower() not in _DROPPED_HEADERS},
     )
+    if status == 408:
+        response.force_close()  # no keep-alive after a body that never arrived
     if request.method == "HEAD" and "content-length" in {k.lower() for k in headers}:
         response.headers["Content-Length"] = next(
             v for k, v in headers.items() if k.lower() == "content-length"
@@ -41,9 +122,79 @@ async def _serve(request: web.Request) -> web.Response:
     return response
 
 
-def create_obs_app(store: ObjectStore, max_body_bytes: int) -> web.Application:
-    """An application answering the S3 protocol on its own port."""
-    app = web.Application(client_max_size=max_body_bytes)
-    app[STORE] = store
-    app.router.add_route("*", "/{tail:.*}", _serve)
-    return app
+async def _read_body(request: web.Request, timeout: float) -> tuple[bytes, S3Error | None]:
+    """The whole body, or the refusal S3 gives a body too slow or too large."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await request.read(), None
+    except TimeoutError:
+        message = (
+            "Your socket connection to the server was not read from or written to within "
+            "the timeout period."
+        )
+        return b"", S3Error("RequestTimeout", message, 408)
+    except web.HTTPRequestEntityTooLarge:
+        message = "Your proposed upload exceeds the maximum allowed size."
+        details = {"MaxSizeAllowed": str(request.app[MAX_BODY_BYTES])}
+        return b"", S3Error("EntityTooLarge", message, 400, details)
+
+
+def _permissive_refusal(s3_request: S3Request) -> S3Error | None:
+    """Anonymous requests are refused as a private bucket refuses them; nothing is read."""
+    try:
+        signed = is_signed(s3_request)
+    except S3Error as malformed:
+        return malformed
+    return None if signed else S3Error("AccessDenied", "Access Denied")
+
+
+def _s3_request(request: web.Request, body: bytes) -> S3Request:
+    headers: dict[str, str] = {}
+    for name in request.headers:
+        lower = name.lower()
+        if lower not in headers:
+            headers[lower] = ",".join(v.strip() for v in request.headers.getall(name))
+    path, _, query = request.raw_path.partition("?")
+    return S3Request(request.method, path, query, headers, body)
+
+
+def _answer(
+    store: ObjectStore,
+    gate: ObsGate,
+    s3_request: S3Request,
+    path_qs: str,
+    headers: list[tuple[str, str]],
+) -> Answer:
+    """On a worker thread: check the signature in strict mode, then let moto answer."""
+    if gate.mode == "strict":
+        try:
+            verify(s3_request, gate.credential_for)
+        except S3Error as refusal:
+            return _error(refusal)
+    try:
+        return store.handle(s3_request.method, path_qs, headers, s3_request.body)
+    except Exception as error:  # moto's own failure on input it did not expect
+        log.warning("%s %s: refused, moto raised %r", s3_request.method, path_qs, error)
+        if isinstance(error, ExpatError):
+            refusal = S3Error("MalformedXML", "The XML you provided was not well-formed.", 400)
+        else:
+            refusal = S3Error("InvalidRequest", "The emulator cannot process this request.", 400)
+        return _error(refusal)
+
+
+def _error(refusal: S3Error) -> Answer:
+    """The S3/OBS error document, with the request id in both vendors' headers."""
+    request_id = secrets.token_hex(8).upper()
+    fields = {"Code": refusal.code, "Message": refusal.message} | refusal.details
+    fields |= {"RequestId": request_id, "HostId": "modelarts-emulator"}
+    inner = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in fields.items())
+    # Echoed header values may hold bytes that were not UTF-8: replace them, do not fail.
+    document = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{inner}</Error>'
+    body = document.encode("utf-8", errors="replace")
+    headers = {
+        "Content-Type": "application/xml",
+        "x-amz-request-id": request_id,
+        "x-obs-request-id": request_id,
+        "x-obs-error-code": refusal.code,
+    }
+    return refusal.status, headers, body

@@ -4,26 +4,36 @@ One ``ObjectStore`` owns one moto account, so every emulator instance has its ow
 and objects. The ModelArts side calls the plain methods (``put_object``, ``list_keys``...);
 the S3 listener hands whole HTTP requests to ``handle``, which lets moto answer them with
 the S3 protocol the SDKs expect.
+
+``handle`` runs on the listener's worker threads, so a large upload is stored while the
+event loop keeps answering. Listener requests take turns under one lock (so do the rare
+bucket-level changes: create, clear). The ModelArts side's object writes and reads do not
+wait for it, so no ModelArts request (nor a finishing task writing its results) is stuck
+behind an upload being stored: a key table change is one dict operation, atomic under the
+GIL, and whoever iterates a key table (moto, and ``_snapshot`` here) copies it first in one
+C-level call.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from dataclasses import dataclass
 
-from botocore.awsrequest import AWSPreparedRequest
 from botocore.compat import HTTPHeaders
 from moto.core.exceptions import HTTPException
-from moto.core.request import normalize_request
+from moto.core.request import Request
 from moto.s3.exceptions import BucketAlreadyExists, MissingBucket, MissingKey
 from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
+from werkzeug.datastructures import ImmutableMultiDict
 
 _PARTITION = "aws"
 _NEUTRAL_REGION = "us-east-1"
 _account_numbers = itertools.count(100000000001)
 _account_lock = threading.Lock()
+_AUTHORIZED = "AWS emulator:authorized"
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,27 @@ class _InstanceBackend(S3Backend):
         return bucket
 
 
+class _ObsRequest(Request):
+    """A request as moto reads it, except that a PUT's body is never read as a form.
+
+    werkzeug parses ``application/x-www-form-urlencoded`` and ``multipart/form-data``
+    bodies into fields and leaves no raw bytes; moto would then store an empty object (and
+    read the fields as query parameters). A PUT's body is always the object's bytes.
+    """
+
+    @property
+    def form(self) -> ImmutableMultiDict:
+        return ImmutableMultiDict() if self.method == "PUT" else super().form
+
+    @property
+    def files(self) -> ImmutableMultiDict:
+        return ImmutableMultiDict() if self.method == "PUT" else super().files
+
+    @property
+    def data(self) -> bytes:
+        return self.get_data() if self.method == "PUT" else super().data
+
+
 def _next_account_id() -> str:
     with _account_lock:
         return f"{next(_account_numbers):012d}"
@@ -86,32 +117,37 @@ class ObjectStore:
                 self.region = _NEUTRAL_REGION
 
         self._response_class = _AccountResponse
-        # Bumped by every change, so readers can tell that nothing changed since they looked.
+        self._lock = threading.RLock()
+        # Changed after every change, so readers can tell that nothing changed since they
+        # looked; ``next`` on a count is atomic, so two threads never write the same number.
+        self._changes = itertools.count(1)
         self.version = 0
 
     # --- used by the ModelArts side -------------------------------------------------
 
     def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None:
-        self.version += 1
-        if not self.bucket_exists(bucket):
-            self._backend.create_bucket(bucket, self.region)
-        if kms_key_id is not None:
-            rule = {
-                "ApplyServerSideEncryptionByDefault": {
-                    "SSEAlgorithm": "aws:kms",
-                    "KMSMasterKeyID": kms_key_id,
+        with self._lock:
+            if not self.bucket_exists(bucket):
+                self._backend.create_bucket(bucket, self.region)
+            if kms_key_id is not None:
+                rule = {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": kms_key_id,
+                    }
                 }
-            }
-            self._backend.put_bucket_encryption(bucket, {"Rule": rule})  # as moto parses XML
+                self._backend.put_bucket_encryption(bucket, {"Rule": rule})  # as moto parses XML
+            self.version = next(self._changes)
 
     def bucket_exists(self, bucket: str) -> bool:
         return bucket in self._backend.buckets
 
     def bucket_uses_kms(self, bucket: str) -> bool:
         """Whether the bucket's default encryption is KMS (set through the S3 API or the seed)."""
-        if not self.bucket_exists(bucket):
+        try:
+            encryption = self._backend.get_bucket_encryption(bucket) or {}
+        except MissingBucket:
             return False
-        encryption = self._backend.get_bucket_encryption(bucket) or {}
         rules = encryption.get("Rule", [])
         rules = rules if isinstance(rules, list) else [rules]
         for rule in rules:
@@ -123,9 +159,9 @@ class ObjectStore:
     def put_object(
         self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"
     ) -> None:
-        self.version += 1
-        stored = self._backend.put_object(bucket, key, data)
+        stored = self._backend.put_object(bucket, key, data)  # not waiting for the lock
         stored.set_metadata({"Content-Type": content_type}, replace=False)
+        self.version = next(self._changes)
 
     def get_object(self, bucket: str, key: str) -> bytes | None:
         try:
@@ -135,20 +171,17 @@ class ObjectStore:
         return stored.value if isinstance(stored, FakeKey) else None
 
     def delete_object(self, bucket: str, key: str) -> None:
-        self.version += 1
-        if self.bucket_exists(bucket):
+        with contextlib.suppress(MissingBucket):  # not waiting for the lock, as put_object
             self._backend.delete_object(bucket, key)
+        self.version = next(self._changes)
 
     def list_keys(self, bucket: str, prefix: str = "") -> list[StoredObject]:
         """Objects under ``prefix`` in key order; empty when the bucket does not exist."""
-        if not self.bucket_exists(bucket):
-            return []
-        keys = self._backend.get_bucket(bucket).keys
         found = []
-        for name in sorted(keys):
-            if not name.startswith(prefix):
+        for name, versions in sorted(self._snapshot(bucket)):
+            if not name.startswith(prefix) or not versions:
                 continue
-            stored = keys[name]
+            stored = versions[-1]
             if isinstance(stored, FakeKey):
                 modified = int(stored.last_modified.timestamp() * 1000)
                 found.append(StoredObject(name, stored.size, modified))
@@ -156,21 +189,25 @@ class ObjectStore:
 
     def prefix_exists(self, bucket: str, prefix: str) -> bool:
         """An object is at ``prefix`` or below it (OBS folders exist through their objects)."""
-        if not self.bucket_exists(bucket):
-            return False
-        keys = self._backend.get_bucket(bucket).keys
-        return any(name.startswith(prefix) for name in keys)
+        return any(name.startswith(prefix) for name, _ in self._snapshot(bucket))
+
+    def _snapshot(self, bucket: str) -> list[tuple[str, list]]:
+        """The bucket's keys and their versions, copied at once (``list`` of a dict view is
+        one C call, atomic under the GIL) so that a worker's change cannot break iteration."""
+        found = self._backend.buckets.get(bucket)
+        return [] if found is None else list(dict.items(found.keys))
 
     def clear(self) -> None:
         """Remove every bucket and object of this instance."""
-        self.version += 1
-        for name in list(self._backend.buckets):
-            bucket = self._backend.buckets.pop(name)
-            for stored in bucket.keys.values():
-                if isinstance(stored, FakeKey):
-                    stored.dispose()
-            if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
-                del s3_backends.bucket_accounts[name]
+        with self._lock:
+            for name in list(self._backend.buckets):
+                bucket = self._backend.buckets.pop(name)
+                for stored in bucket.keys.values():
+                    if isinstance(stored, FakeKey):
+                        stored.dispose()
+                if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
+                    del s3_backends.bucket_accounts[name]
+            self.version = next(self._changes)
 
     def close(self) -> None:
         self.clear()
@@ -181,27 +218,30 @@ class ObjectStore:
     def handle(
         self, method: str, path_qs: str, headers: list[tuple[str, str]], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        """Answer one S3 request (path-style addressing) as moto does."""
-        if method not in ("GET", "HEAD"):
-            self.version += 1
+        """Answer one S3 request (path-style addressing) as moto does; call it off the loop."""
         prepared_headers = HTTPHeaders()
         for name, value in headers:
             if name.lower() != "host":
                 prepared_headers[name] = value
         prepared_headers["Host"] = "localhost"
+        if "Authorization" not in prepared_headers:
+            # The listener has already applied --auth: whoever gets here may act, and moto
+            # must not answer an unsigned request as an anonymous one.
+            prepared_headers["Authorization"] = _AUTHORIZED
         url = f"http://localhost{path_qs}"
-        request = normalize_request(
-            AWSPreparedRequest(method, url, prepared_headers, body, stream_output=False)
-        )
+        request = _ObsRequest.from_primitives(method, url, prepared_headers, body)
         bucket_and_key = path_qs.split("?", 1)[0].lstrip("/").split("/", 1)
         names_a_key = len(bucket_and_key) == 2 and bucket_and_key[1] != ""
         responder = self._response_class()
         respond = responder.key_response if names_a_key else responder.bucket_response
-        try:
-            status, response_headers, payload = respond(request, url, request.headers)
-        except HTTPException as error:
-            status, response_headers = error.code, dict(error.get_headers())
-            payload = error.get_body()
+        with self._lock:
+            try:
+                status, response_headers, payload = respond(request, url, request.headers)
+            except HTTPException as error:
+                status, response_headers = error.code, dict(error.get_headers())
+                payload = error.get_body()
+            if method not in ("GET", "HEAD"):
+                self.version = next(self._changes)
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
         return status, {str(k): str(v) for k, v in response_headers.items()}, payload or b""

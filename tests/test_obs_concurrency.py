@@ -1,0 +1,55 @@
+"""A large OBS upload is stored on a worker thread: the API keeps answering meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from emulator.api import keys
+from emulator.obs.server import STORE
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT, TASKS_URL
+
+SIGNED = {"Authorization": "AWS any-key:c2lnbmF0dXJl"}
+LARGE = b"\x00" * (32 * 1024 * 1024)
+SAFETY_NET_SECONDS = 60  # only reached when the test fails: nothing else would release moto
+
+
+async def test_api_answers_while_a_large_put_is_being_stored(make_client, aiohttp_server):
+    client = await make_client(clock="manual")
+    started = await client.post(TASKS_URL, json={"task_type": "auto-label"})
+    task_url = f"{TASKS_URL}/{(await started.json())['task_id']}"
+    obs_app = client.app[keys.OBS_APP]
+    obs = await aiohttp_server(obs_app)
+    backend = obs_app[STORE]._backend
+    storing, release, order = threading.Event(), threading.Event(), []
+    store_object = backend.put_object
+
+    def held_put_object(bucket_name, key_name, *args, **kwargs):
+        """moto's store of the large object, held until the test has had its API answers."""
+        if key_name == "big.bin":
+            storing.set()
+            release.wait(SAFETY_NET_SECONDS)
+            order.append("large PUT stored")
+        return store_object(bucket_name, key_name, *args, **kwargs)
+
+    backend.put_object = held_put_object
+    put = asyncio.create_task(
+        client.session.put(obs.make_url("/demo-bucket/big.bin"), data=LARGE, headers=SIGNED)
+    )
+    assert await asyncio.to_thread(storing.wait, SAFETY_NET_SECONDS)
+
+    samples = await client.get(
+        f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}/data-annotations/samples"
+    )
+    # The task finishes and writes its result manifest to OBS: a write that does not wait.
+    await client.post("/_emulator/clock/advance", json={"seconds": 3600})
+    task = await (await client.get(task_url)).json()
+    order.append("API answered")
+    release.set()
+    stored = await put
+
+    assert (samples.status, task["status"], stored.status) == (200, 3, 200)
+    assert order == ["API answered", "large PUT stored"]
+    assert obs_app[STORE].get_object("demo-bucket", "big.bin") == LARGE
+    manifest = task["result"]["manifest_path"].lstrip("/").split("/", 1)
+    assert obs_app[STORE].get_object(*manifest) is not None
