@@ -1,7 +1,7 @@
 """examples/consumer, a project using the pytest plugin, run three ways as other teams run it.
 
-Each run is a separate pytest process started from the repository root, so the ini
-option's relative ``--scenarios scenarios`` must be read from the consumer's rootdir.
+Each run is a separate pytest process started from the repository root, without the
+variables of the pytest running this file (an xdist worker's would fool the plugin).
 """
 
 from __future__ import annotations
@@ -50,9 +50,7 @@ def _run_consumer(*args: str, env: dict[str, str] | None = None) -> str:
 @pytest.fixture
 def running_emulator():
     """A separately started emulator, as a CI service container would be (on loopback)."""
-    emulator = start_emulator(
-        ["--clock", "manual", "--scenarios", "scenarios"], cwd=CONSUMER, admin_token=ADMIN_TOKEN
-    )
+    emulator = start_emulator(["--clock", "manual"], admin_token=ADMIN_TOKEN)
     yield emulator
     emulator.stop()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 
 import pytest
@@ -66,3 +68,33 @@ def test_joining_nothing_times_out_naming_the_url():
 def test_log_text_of_a_joined_emulator_says_where_the_log_is(emulator: ModelArtsEmulator):
     with pytest.raises(EmulatorError, match="runs elsewhere"):
         join_emulator(emulator.api_url).log_text()
+
+
+def test_relative_paths_in_the_ini_option_are_read_from_the_rootdir(tmp_path):
+    project = tmp_path / "project"
+    (project / "sc").mkdir(parents=True)
+    (project / "sc" / "mine.yaml").write_text(
+        "name: mine\nrules:\n  - match: {operation: CreateTask}\n"
+        "    respond: {error: ModelArts.4395}\n"
+    )
+    (project / "pytest.ini").write_text("[pytest]\nmodelarts_emulator_args = --scenarios sc\n")
+    (project / "test_it.py").write_text(
+        "def test_loaded(modelarts_emulator):\n"
+        "    _, body, _ = modelarts_emulator.call('GET', '/_emulator/scenarios')\n"
+        "    assert [s['name'] for s in body['scenarios']] == ['mine']\n"
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    outer = ("PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST")
+    env = {k: v for k, v in os.environ.items() if k not in outer and "MODELARTS" not in k}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:]

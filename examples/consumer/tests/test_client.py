@@ -1,6 +1,9 @@
 """What a team's tests look like: only the ``modelarts_emulator`` fixture and a client."""
 
 import urllib.request
+from pathlib import Path
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def test_each_test_starts_from_the_seed(modelarts_emulator):
@@ -12,14 +15,15 @@ def test_a_task_runs_to_its_end(modelarts_emulator):
     status, started, _ = emu.call("POST", f"{emu.dataset_url}/tasks", {"task_type": "auto-label"})
     assert status == 200
 
-    emu.advance_clock(100)  # the ini option asks for the manual clock
+    emu.advance_clock(100)  # the emulator runs on the manual clock
     _, task, _ = emu.call("GET", f"{emu.dataset_url}/tasks/{started['task_id']}")
 
     assert (task["status"], task["elapsed_time"]) == (3, 3)
 
 
-def test_the_ini_scenario_throttles_the_first_start(modelarts_emulator):
+def test_a_scenario_throttles_the_first_start(modelarts_emulator):
     emu = modelarts_emulator
+    emu.load_scenario(SCENARIOS / "busy.yaml")
     busy = emu.scenario_headers("busy")
 
     first, body, headers = emu.call("POST", f"{emu.dataset_url}/tasks", {}, headers=busy)
