@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -163,3 +164,34 @@ def test_banner_says_when_the_control_api_needs_a_token():
 
 def test_control_api_state_beyond_loopback_without_a_token_is_off():
     assert load_config(["--host", "0.0.0.0"], {}).control_api.startswith("off")
+
+
+def test_readme_configuration_table_shows_each_default():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Configuration\n", 1)[1]
+    table = section[section.index("| Flag |") :].split("\n\n")[0]
+    rows = {}
+    for row in table.splitlines()[2:]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        rows[cells[1].strip("`")] = cells[2].strip("`")
+    assert rows == {setting.env: setting.default for setting in SETTINGS}
+
+
+def test_readme_banner_is_what_the_emulator_prints():
+    from tests.test_container_examples import readme_example
+
+    shown = readme_example("banner").splitlines()
+    lines = _banner("--clock", "manual", "--scenarios", "scenarios/throttled.yaml")
+    normalized = [
+        re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line).replace(str(REPO), "...")
+        for line in lines
+    ]
+    assert normalized == [re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", s) for s in shown]
+
+
+def test_readme_seed_example_is_the_shipped_example_seed():
+    from tests.test_container_examples import readme_example
+
+    seed = REPO / "examples" / "seed"
+    assert readme_example("seed") == (seed / "seed.yaml").read_text()
+    assert (seed / "fixtures" / "a.jpg").is_file()

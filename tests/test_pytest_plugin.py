@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from emulator.pytest_plugin import EmulatorError, ModelArtsEmulator, join_emulator, start_emulator
+from tests.conftest import REPO
 
 HANGS = (sys.executable, "-c", "import sys, time; print('starting', flush=True); time.sleep(60)")
 
@@ -98,3 +102,33 @@ def test_relative_paths_in_the_ini_option_are_read_from_the_rootdir(tmp_path):
     )
 
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_readme_ini_example_is_a_valid_command_line():
+    from emulator.config import load_config
+    from tests.test_container_examples import readme_example
+
+    line = readme_example("plugin-ini").splitlines()[-1]
+    option, _, value = line.partition(" = ")
+    config = load_config(shlex.split(value), {})
+    assert option == "modelarts_emulator_args"
+    assert (config.clock, config.auth, config.scenarios) == (
+        "manual",
+        "permissive",
+        (Path("tests/scenarios"),),
+    )
+
+
+def test_the_readme_table_names_every_ini_option_with_its_default():
+    from emulator.pytest_plugin import DEFAULT_START_TIMEOUT
+
+    readme = (REPO / "README.md").read_text()
+    rows = {
+        "modelarts_emulator_args": "`--clock manual`",
+        "modelarts_emulator_start_timeout": f"`{DEFAULT_START_TIMEOUT:g}`",
+        "modelarts_emulator_url": "none",
+        "modelarts_emulator_obs_url": "the URL's host",
+        "modelarts_emulator_admin_token": "none",
+    }
+    for option, default in rows.items():
+        assert re.search(rf"\| `{option}` \| {re.escape(default)}", readme), option
