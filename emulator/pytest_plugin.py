@@ -262,7 +262,9 @@ def start_emulator(
     same reason; the addresses must come within ``timeout`` seconds.
     """
     log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the emulator; stop() closes it
-    token_args = ["--admin-token", admin_token] if admin_token else []
+    env = dict(os.environ)
+    if admin_token:  # through the environment: a command line is visible to every user
+        env["MODELARTS_EMULATOR_ADMIN_TOKEN"] = admin_token
     process = subprocess.Popen(
         [
             *command,
@@ -274,10 +276,10 @@ def start_emulator(
             "0",
             "--log-level",
             "warning",
-            *token_args,
             *arguments,
         ],
         cwd=cwd,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
