@@ -1,5 +1,8 @@
 # modelarts-emulator as a container, configured only through MODELARTS_EMULATOR_* variables.
-#   docker run -p 8080:8080 -p 9000:9000 -v "$PWD/scenarios:/scenarios:ro" IMAGE
+#   docker run -p 127.0.0.1:8080:8080 -p 127.0.0.1:9000:9000 \
+#     -v "$PWD/scenarios:/scenarios:ro" -e MODELARTS_EMULATOR_ADMIN_TOKEN=local-admin IMAGE
+# Without an admin token the control API (reset, clock, scenarios) is off: the container
+# listens beyond loopback. With one, send it in X-Emulator-Admin-Token (README: In a container).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

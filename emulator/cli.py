@@ -13,6 +13,7 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.app import SHUTDOWN_SECONDS, create_app, url_of
+from emulator.banner import banner_lines
 from emulator.config import Config, load_config
 from emulator.errors import StartupError
 
@@ -36,7 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StartupError as error:
         print(f"modelarts-emulator: {error}", file=sys.stderr)
         return 1
-    log.info("seed: %s", app[keys.CONFIG].seed)
     for scenario in app[keys.SCENARIOS].scenarios.values():
         for warning in scenario.warnings:
             log.warning("scenario %s: %s", scenario.name, warning)
@@ -65,9 +65,8 @@ async def serve(app: web.Application, config: Config) -> None:
     try:
         await web.TCPSite(runner, config.host, config.port).start()
         # Both listeners are bound before either address is announced.
-        for address in runner.addresses:
-            print(f"modelarts-emulator: listening on {url_of(address)}", flush=True)
-        print(f"modelarts-emulator: OBS (S3) on {app[keys.ENDPOINTS].obs_url}", flush=True)
+        api_urls = [url_of(address) for address in runner.addresses]
+        print("\n".join(banner_lines(app, api_urls)), flush=True)
         # Objects made at start never die: keep them out of the collector's way, and collect
         # young objects less often, so thousands of live tasks do not cause long pauses.
         gc.freeze()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from emulator import __version__
 from emulator.errors import StartupError
 
 ENV_PREFIX = "MODELARTS_EMULATOR_"
@@ -41,10 +42,19 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got {text!r}")
 
 
+def _whole_number(text: str, wanted: str) -> int:
+    """``int(text)``, refused in the user's words rather than Python's."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"expected {wanted}, got {text!r}") from None
+
+
 def _parse_port(text: str) -> int:
-    port = int(text)
+    wanted = "a port number from 0 to 65535"
+    port = _whole_number(text, wanted)
     if not 0 <= port <= 65535:
-        raise ValueError(f"port must be 0-65535, got {port}")
+        raise ValueError(f"expected {wanted}, got {text!r}")
     return port
 
 
@@ -59,24 +69,34 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
 
 
 def _parse_seconds(text: str) -> float:
-    seconds = float(text)
-    if not 0 < seconds <= 86_400:
-        raise ValueError(f"expected seconds in (0, 86400], got {text!r}")
+    wanted = "seconds, a number above 0 and at most 86400"
+    try:
+        seconds = float(text.strip())
+    except ValueError:
+        raise ValueError(f"expected {wanted}, got {text!r}") from None
+    if not 0 < seconds <= 86_400:  # also refuses nan
+        raise ValueError(f"expected {wanted}, got {text!r}")
     return seconds
 
 
 def _parse_positive(text: str) -> int:
-    number = int(text)
+    number = _whole_number(text, "a whole number >= 1")
     if number < 1:
         raise ValueError(f"expected a whole number >= 1, got {text!r}")
     return number
 
 
 def _parse_count(text: str) -> int:
-    number = int(text)
+    number = _whole_number(text, "a whole number >= 0")
     if number < 0:
         raise ValueError(f"expected a whole number >= 0, got {text!r}")
     return number
+
+
+def _parse_text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("expected a value, got an empty one")
+    return text
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,19 @@ class Config:
     def loopback_only(self) -> bool:
         return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
 
+    @property
+    def control_api(self) -> str:
+        """Who may use the control API, in the words of the start-up banner.
+
+        Mirrors ``emulator.api.control.guard``: a token is required once set; without one
+        the API is open on loopback and off beyond it.
+        """
+        if self.admin_token is not None:
+            return "token required (X-Emulator-Admin-Token)"
+        if self.loopback_only:
+            return "open on loopback"
+        return "off (listening beyond loopback and no admin token is set)"
+
     def with_defaults_resolved(self) -> Config:
         """The same config with the bundled seed and schemas folder filled in where unset.
 
@@ -119,6 +152,9 @@ class Setting:
     flag: str
     help: str
     parse: Callable[[str], object]
+    # Shown in --help; None: the Config default, as written.
+    default_text: str | None = None
+    choices: tuple[str, ...] = ()
     is_switch: bool = False
     # Repeatable flag; its environment variable lists values separated by os.pathsep.
     repeatable: bool = False
@@ -127,30 +163,58 @@ class Setting:
     def env(self) -> str:
         return ENV_PREFIX + self.field.upper()
 
+    @property
+    def default(self) -> str:
+        """The default as the help and the README show it."""
+        if self.default_text is not None:
+            return self.default_text
+        value = Config.__dataclass_fields__[self.field].default
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", "--host", "address to listen on (loopback unless told otherwise)", str),
+    Setting("host", "--host", "address to listen on, API and OBS", _parse_text),
     Setting("port", "--port", "ModelArts API port; 0 picks a free one and prints it", _parse_port),
     Setting("obs_port", "--obs-port", "OBS (S3 protocol) port; 0 picks a free one", _parse_port),
-    Setting("seed", "--seed", "seed file (YAML), or a folder holding seed.yaml", Path),
     Setting(
-        "scenarios", "--scenarios", "scenario file or folder; repeatable", Path, repeatable=True
+        "seed",
+        "--seed",
+        "seed file (YAML), or a folder holding seed.yaml",
+        Path,
+        default_text="the bundled demo seed",
+    ),
+    Setting(
+        "scenarios",
+        "--scenarios",
+        "scenario file or folder; repeatable (environment: paths separated by ':')",
+        Path,
+        default_text="none",
+        repeatable=True,
     ),
     Setting(
         "strict",
         "--strict",
-        "refuse undocumented fields and type coercions",
+        "refuse undocumented fields and type coercions (--no-strict: lenient)",
         _parse_bool,
         is_switch=True,
     ),
     Setting(
-        "auth", "--auth", "off, permissive or strict token and AK/SK checks", _one_of(AUTH_MODES)
+        "auth",
+        "--auth",
+        "token and AK/SK checks on /v2",
+        _one_of(AUTH_MODES),
+        choices=AUTH_MODES,
     ),
     Setting(
         "clock",
         "--clock",
-        "system, or manual (moved by POST /_emulator/clock/advance)",
+        "manual: time moves only by POST /_emulator/clock/advance",
         _one_of(CLOCK_MODES),
+        choices=CLOCK_MODES,
     ),
     Setting(
         "task_duration",
@@ -168,8 +232,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "admin_token",
         "--admin-token",
-        "token the control API requires (X-Emulator-Admin-Token); needed off loopback",
-        str,
+        "token the control API then requires in X-Emulator-Admin-Token; without one the "
+        "control API is open on loopback and off beyond it",
+        _parse_text,
+        default_text="none",
     ),
     Setting(
         "body_timeout",
@@ -177,8 +243,16 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds a request body may take to arrive",
         _parse_seconds,
     ),
-    Setting("log_level", "--log-level", f"one of {', '.join(LOG_LEVELS)}", _one_of(LOG_LEVELS)),
-    Setting("schemas_dir", "--schemas-dir", "contract folder (generated JSON Schemas)", Path),
+    Setting(
+        "log_level", "--log-level", "server log detail", _one_of(LOG_LEVELS), choices=LOG_LEVELS
+    ),
+    Setting(
+        "schemas_dir",
+        "--schemas-dir",
+        "contract folder (generated JSON Schemas)",
+        Path,
+        default_text="the installed contract",
+    ),
 )
 
 assert {s.field for s in SETTINGS} == {f.name for f in fields(Config)}, "every field has a setting"
@@ -191,7 +265,11 @@ class ConfigError(StartupError, ValueError):
 def load_config(
     argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
 ) -> Config:
-    """Flags win over environment variables, which win over the defaults."""
+    """Flags win over environment variables, which win over the defaults.
+
+    Bad flags exit through argparse (status 2, the flag and the reason); bad environment
+    values raise ``ConfigError`` naming the variable.
+    """
     environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
     for setting in SETTINGS:
@@ -218,37 +296,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modelarts-emulator",
         description="Local emulator of the ModelArts intelligent-task API.",
-        epilog="Every flag can also be set through the environment variable named in its help.",
+        epilog="Flags win over the environment variables named in brackets, which win "
+        "over the defaults.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     for setting in SETTINGS:
-        help_text = f"{setting.help} [env {setting.env}]"
-        if setting.repeatable:
-            parser.add_argument(
-                setting.flag,
-                dest=setting.field,
-                type=_argparse_type(setting),
-                action="append",
-                default=None,
-                help=help_text,
-            )
-        elif setting.is_switch:
-            parser.add_argument(
-                setting.flag,
-                dest=setting.field,
-                action="store_const",
-                const=True,
-                default=None,
-                help=help_text,
-            )
-        else:
-            parser.add_argument(
-                setting.flag,
-                dest=setting.field,
-                type=_argparse_type(setting),
-                default=None,
-                help=help_text,
-            )
+        parser.add_argument(setting.flag, dest=setting.field, default=None, **_how(setting))
     return parser
+
+
+def _how(setting: Setting) -> dict[str, object]:
+    """argparse keywords: the action, the value's type and name, and the help line."""
+    shown = [f"default: {setting.default}"]
+    if setting.choices:
+        shown.insert(0, f"one of: {', '.join(setting.choices)}")
+    # argparse expands %-placeholders in help texts.
+    help_text = f"{setting.help} ({'; '.join(shown)}) [env {setting.env}]".replace("%", "%%")
+    if setting.is_switch:
+        return {"action": argparse.BooleanOptionalAction, "help": help_text}
+    how: dict[str, object] = {"type": _argparse_type(setting), "help": help_text}
+    how["metavar"] = "{" + ",".join(setting.choices) + "}" if setting.choices else _metavar(setting)
+    if setting.repeatable:
+        how["action"] = "append"
+    return how
+
+
+def _metavar(setting: Setting) -> str:
+    if setting.parse is Path:
+        return "PATH"
+    if setting.parse in (_parse_seconds,):
+        return "SECONDS"
+    if setting.parse in (_parse_port, _parse_positive, _parse_count):
+        return "N"
+    return "TEXT"
 
 
 def _argparse_type(setting: Setting) -> Callable[[str], object]:

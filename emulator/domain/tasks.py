@@ -274,7 +274,9 @@ class Tasks:
         task.evaluated_ms = now
         if not task.state.terminal or task.finished:
             return
-        task.finished_ms = now
+        # Finished when its timeline ended, not when someone looked (a manual clock jumps).
+        end = task.timeline.end_ms()
+        task.finished_ms = now if end is None else min(now, task.create_time_ms + end)
         self._active[task.dataset_id].discard(task.task_id)
         self._finished.append(task.task_id)
         dataset = self._dataset_of(task)
