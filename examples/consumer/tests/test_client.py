@@ -1,6 +1,5 @@
 """What a team's tests look like: only the ``modelarts_emulator`` fixture and a client."""
 
-import urllib.request
 from pathlib import Path
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -35,11 +34,7 @@ def test_a_scenario_throttles_the_first_start(modelarts_emulator):
 
 def test_objects_go_to_the_emulated_obs(modelarts_emulator):
     emu = modelarts_emulator
-    request = urllib.request.Request(
-        f"{emu.obs_url}/demo-bucket/images/from-consumer.jpg", data=b"jpeg", method="PUT"
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    emu.s3_client().put_object(Bucket="demo-bucket", Key="images/from-consumer.jpg", Body=b"jpeg")
 
     _, listed, _ = emu.call("GET", f"{emu.dataset_url}/data-annotations/samples?limit=100")
 
