@@ -17,10 +17,10 @@ from emulator.errors import ModelArtsError
 
 
 @contextmanager
-def refused_with(code: str) -> Iterator[None]:
+def refused_with(code: str) -> Iterator[pytest.ExceptionInfo[ModelArtsError]]:
     """The block raises a ``ModelArtsError`` with exactly this catalog code."""
     with pytest.raises(ModelArtsError) as caught:
-        yield
+        yield caught
     assert caught.value.code == code, str(caught.value)
 
 
