@@ -358,6 +358,15 @@ def test_objects_under_the_data_path_become_unlabeled_samples(datasets, store):
     assert sample.metadata == {"@modelarts:import_origin": 0}
 
 
+def test_a_sample_knows_its_file_name_and_folder(datasets, store):
+    dataset = create(datasets)
+    store.put_object("data-bucket", "images/2024/a.jpg", b"x")
+
+    _, (sample,) = datasets.samples(PROJECT, dataset.dataset_id)
+
+    assert (sample.name, sample.directory) == ("a.jpg", "obs://data-bucket/images/2024/")
+
+
 def test_image_datasets_skip_folders_other_files_and_other_prefixes(datasets, store):
     dataset = create(datasets)
     for key in ("images/", "images/a.PNG", "images/notes.txt", "elsewhere/b.jpg"):

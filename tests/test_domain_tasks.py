@@ -722,3 +722,12 @@ def test_stopping_keeps_the_progress_and_drops_the_error():
     assert stopped.state_at(200, 0) == TaskState(TaskStatus.STOPPING, 30.0)
     assert stopped.state_at(250, 0) == TaskState(TaskStatus.STOPPED, 30.0)
     assert stopped.end_ms() == 250
+
+
+def test_labeling_uses_label_names_samples_carry_after_the_label_was_deleted(world):
+    dataset = world.dataset(labeled={"rose": 5}, unlabeled=2)
+    world.datasets.update(PROJECT, dataset.dataset_id, {"delete_labels": [{"name": "rose"}]})
+
+    _finish(world, dataset, task_type=TaskType.PRE_LABEL, model_id="model-1")
+
+    assert {s.labels[0]["name"] for s in dataset.samples.values()} == {"rose"}
