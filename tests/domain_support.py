@@ -1,5 +1,5 @@
-"""Support for domain tests: a dict-backed ``ObjectStorage`` (fast, independent of moto)
-and a check for the catalog code of a refusal.
+"""Support for domain tests: a dict-backed ``ObjectStorage`` (fast, independent of moto),
+a check for the catalog code of a refusal, and a sleeper that does not wait.
 
 The fake keeps the contract the domain relies on (emulator/domain/ports.py): ``version`` changes
 on every write, ``list_keys`` answers in key order, a missing bucket lists nothing.
@@ -22,6 +22,16 @@ def refused_with(code: str) -> Iterator[pytest.ExceptionInfo[ModelArtsError]]:
     with pytest.raises(ModelArtsError) as caught:
         yield caught
     assert caught.value.code == code, str(caught.value)
+
+
+class RecordingSleeper:
+    """A clock's sleeper that returns at once and remembers the seconds it was asked for."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
 
 
 @dataclass(frozen=True)

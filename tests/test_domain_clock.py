@@ -9,18 +9,9 @@ import time
 import pytest
 
 from emulator.domain.clock import LATEST_MS, ClockError, ManualClock, SystemClock
+from tests.domain_support import RecordingSleeper
 
 START_MS = 1_700_000_000_000
-
-
-class Recorder:
-    """A sleeper that returns at once and remembers what it was asked to wait."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
 
 
 def test_manual_clock_starts_where_told_and_stays_there():
@@ -91,7 +82,7 @@ def test_system_clock_cannot_be_moved_and_reset_is_harmless():
 
 @pytest.mark.parametrize("make", [SystemClock, ManualClock])
 async def test_sleep_asks_the_injected_sleeper_for_seconds(make):
-    recorder = Recorder()
+    recorder = RecordingSleeper()
     clock = make(sleeper=recorder)
 
     await clock.sleep(1_500)
@@ -101,7 +92,7 @@ async def test_sleep_asks_the_injected_sleeper_for_seconds(make):
 
 
 async def test_sleeping_leaves_a_manual_clock_where_it_is():
-    clock = ManualClock(start_ms=START_MS, sleeper=Recorder())
+    clock = ManualClock(start_ms=START_MS, sleeper=RecordingSleeper())
 
     await clock.sleep(10_000)
 
