@@ -621,6 +621,17 @@ def test_deleting_a_sample_with_its_source_removes_the_object(datasets, store):
     assert datasets.samples(PROJECT, dataset.dataset_id)[1] == []
 
 
+def test_deleting_with_its_source_a_sample_whose_key_no_request_path_could_name(datasets, store):
+    dataset = create(datasets)
+    store.put_object("data-bucket", "images/with space.jpg", b"x")
+    _, (sample,) = datasets.samples(PROJECT, dataset.dataset_id)
+
+    (outcome,) = datasets.delete_samples(PROJECT, dataset.dataset_id, [sample.sample_id], True)
+
+    assert outcome.success
+    assert store.get_object("data-bucket", "images/with space.jpg") is None
+
+
 def test_adding_a_deleted_source_again_brings_the_sample_back(datasets):
     dataset = create(datasets)
     sample_id = add_one(datasets, dataset, name="a.jpg", data=PNG)

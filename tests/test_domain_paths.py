@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.codes import DOUBLE_SLASH, INVALID_PATH, SUBDIRECTORY_REQUIRED
-from emulator.domain.paths import ObsPath, parse_obs_path
+from emulator.domain.paths import ObsPath, parse_obs_path, stored_path
 from emulator.errors import ModelArtsError
 from tests.domain_support import refused_with
 
@@ -101,3 +101,15 @@ def test_a_path_renders_as_the_api_the_console_and_s3_write_it():
         "obs://bucket-1/dir/a.jpg",
         "s3://bucket-1/dir/a.jpg",
     )
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("obs://bucket-1/dir/a.jpg", ObsPath("bucket-1", "dir/a.jpg")),
+        ("obs://bucket-1/dir/with space.jpg", ObsPath("bucket-1", "dir/with space.jpg")),
+        ("obs://bucket-1/dir/../up.jpg", ObsPath("bucket-1", "dir/../up.jpg")),
+    ],
+)
+def test_stored_sources_split_back_into_bucket_and_key_without_request_rules(uri, expected):
+    assert stored_path(uri) == expected

@@ -731,3 +731,25 @@ def test_labeling_uses_label_names_samples_carry_after_the_label_was_deleted(wor
     _finish(world, dataset, task_type=TaskType.PRE_LABEL, model_id="model-1")
 
     assert {s.labels[0]["name"] for s in dataset.samples.values()} == {"rose"}
+
+
+@pytest.mark.parametrize("key", ["images/with space.jpg", "images/../up.jpg"])
+def test_objects_whose_keys_no_request_path_could_name_are_labeled_too(world, key):
+    # OBS keys are free text; the rules for paths in requests do not apply to them.
+    dataset = world.dataset(unlabeled=1)
+    world.store.put_object("data-bucket", key, b"x")
+
+    task = _finish(world, dataset)
+
+    sources = {line["source"] for line in _manifest(world, task.result["manifest_path"])}
+    assert f"s3://data-bucket/{key}" in sources
+
+
+def test_grouping_writes_objects_whose_keys_no_request_path_could_name(world):
+    dataset = world.dataset(unlabeled=2)
+    world.store.put_object("data-bucket", "images/with space.jpg", b"x")
+
+    task = _finish(world, dataset, task_type=TaskType.AUTO_GROUPING, config={"n_clusters": 2})
+
+    sources = {line["source"] for line in _manifest(world, task.result["manifest_path"])}
+    assert "s3://data-bucket/images/with space.jpg" in sources
