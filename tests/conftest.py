@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,25 @@ from emulator.config import Config
 from emulator.demo import DEMO_DATASET, DEMO_PROJECT, DEMO_TASKS_PATH  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE = REPO.parent / "shared" / "reference"
+# The API reference the generated schemas come from: the folder MODELARTS_REFERENCE_DIR
+# names, else ../shared/reference next to the clone; tests that need it skip without it.
+REFERENCE_ENV = "MODELARTS_REFERENCE_DIR"
+DEFAULT_REFERENCE = REPO.parent / "shared" / "reference"
+
+
+def find_reference(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The first of $MODELARTS_REFERENCE_DIR and ../shared/reference that is a folder."""
+    configured = environ.get(REFERENCE_ENV)
+    candidates = [Path(configured)] if configured else []
+    return next((path for path in [*candidates, DEFAULT_REFERENCE] if path.is_dir()), None)
+
+
+REFERENCE = find_reference() or DEFAULT_REFERENCE
+REFERENCE_MISSING = (
+    f"API reference pages not found in {REFERENCE / 'modelarts-api'}: set {REFERENCE_ENV} "
+    f"(now {os.environ.get(REFERENCE_ENV) or 'not set'}) to the reference folder, or put it "
+    f"at {DEFAULT_REFERENCE}"
+)
 TASKS_URL = DEMO_TASKS_PATH
 # Any token passes the default (permissive) authentication; tests send one like a client.
 ANY_TOKEN = "test-token"

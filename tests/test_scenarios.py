@@ -10,7 +10,11 @@ import logging
 import aiohttp
 import pytest
 
+from emulator.app import create_app
+from emulator.config import Config
+from emulator.domain.clock import SystemClock
 from tests.conftest import DEMO_PROJECT, REPO, TASKS_URL
+from tests.domain_support import RecordingSleeper
 
 LIBRARY = REPO / "scenarios"
 DATASET_URL = f"/v2/{DEMO_PROJECT}/datasets/DemoImageDataset001"
@@ -64,14 +68,34 @@ async def test_throttled_answer_says_when_to_retry(library):
     assert response.headers["Retry-After"] == "2"
 
 
-async def test_slow_answers_arrive_after_the_delay(make_client):
-    client = await make_client(scenarios=(LIBRARY / "slow-answers.yaml",))
-    loop = asyncio.get_running_loop()
-    started = loop.time()
+async def _slow_answers(aiohttp_client, sleeper: RecordingSleeper):
+    """The slow-answers scenario on an app whose clock records delays instead of waiting."""
+    config = Config(scenarios=(LIBRARY / "slow-answers.yaml",), obs_port=None)
+    app = create_app(config, clock=SystemClock(sleeper=sleeper))
+    return await aiohttp_client(app)
+
+
+async def test_slow_answers_wait_the_scripted_delay_then_answer(aiohttp_client):
+    waited = RecordingSleeper()
+    client = await _slow_answers(aiohttp_client, waited)
 
     response = await client.get(DATASET_URL, headers=scenario("slow-answers"))
 
-    assert response.status == 200 and loop.time() - started >= 1.5
+    assert response.status == 200
+    assert len(waited.seconds) == 1 and 1.5 <= waited.seconds[0] <= 2.5
+
+
+async def test_slow_answers_repeat_their_delays_from_the_scenario_seed(aiohttp_client):
+    runs = []
+    for _ in range(2):
+        waited = RecordingSleeper()
+        client = await _slow_answers(aiohttp_client, waited)
+        for _ in range(5):
+            assert (await client.get(DATASET_URL, headers=scenario("slow-answers"))).status == 200
+        runs.append(waited.seconds)
+
+    assert runs[0] == runs[1]
+    assert len(set(runs[0])) > 1  # drawn between min and max, not one fixed value
 
 
 async def test_flaky_start_fails_twice_then_passes_through(library):

@@ -11,7 +11,7 @@ import pytest
 from emulator.schemagen.build import GenerationError, generate
 from emulator.schemagen.rst import parse_page
 from emulator.schemagen.types import INT32, INT64, type_schema
-from tests.conftest import REFERENCE, REPO
+from tests.conftest import REFERENCE, REFERENCE_MISSING, REPO
 
 API_PAGES = REFERENCE / "modelarts-api"
 
@@ -20,7 +20,7 @@ def _resolve(name: str) -> dict:
     return {"$ref": f"#/$defs/{name}"}
 
 
-@pytest.mark.skipif(not API_PAGES.is_dir(), reason=f"reference pages not found at {API_PAGES}")
+@pytest.mark.skipif(not API_PAGES.is_dir(), reason=REFERENCE_MISSING)
 def test_committed_schemas_are_what_the_generator_writes(tmp_path):
     generated = generate(API_PAGES, REPO / "schemas" / "overrides.json")
     committed = {

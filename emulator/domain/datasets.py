@@ -30,7 +30,7 @@ from emulator.domain.model import (
     SampleFilter,
     SampleState,
 )
-from emulator.domain.paths import ObsPath, parse_obs_path
+from emulator.domain.paths import ObsPath, parse_obs_path, stored_path
 from emulator.domain.ports import ObjectStorage
 from emulator.errors import ModelArtsError
 
@@ -326,7 +326,7 @@ class Datasets:
                 continue
             dataset.removed_sources.add(sample.source)
             if delete_source:
-                path = parse_obs_path(sample.source, "source")
+                path = stored_path(sample.source)
                 self.store.delete_object(path.bucket, path.key)
             results.append(BatchOutcome(sample_id=sample_id))
         dataset.update_time_ms = self.clock.now_ms()

@@ -23,7 +23,7 @@ import uuid
 
 from emulator.domain.datasets import inner_work_path
 from emulator.domain.model import Dataset, DatasetType, Model, Sample, SampleState, Task, TaskType
-from emulator.domain.paths import ObsPath, parse_obs_path
+from emulator.domain.paths import ObsPath, parse_obs_path, stored_path
 from emulator.domain.ports import ObjectStorage
 
 HARD_BELOW = 0.6
@@ -184,9 +184,8 @@ def _manifest_line(
     coefficient: float,
     created: str,
 ) -> dict:
-    source = parse_obs_path(sample.source, "source", subdirectory=False)
     return {
-        "source": source.s3_uri,
+        "source": stored_path(sample.source).s3_uri,
         "id": sample.sample_id,
         "hard": "true" if hard else "false",
         "hard-coefficient": coefficient,
@@ -221,7 +220,7 @@ def _group(task: Task, dataset: Dataset, targets: list[Sample], store: ObjectSto
     )
     lines = [
         {
-            "source": parse_obs_path(s.source, "source", subdirectory=False).s3_uri,
+            "source": stored_path(s.source).s3_uri,
             "id": s.sample_id,
             "group": assignment[s.sample_id],
         }

@@ -73,3 +73,13 @@ def parse_obs_path(text: str, field: str, *, subdirectory: bool = True) -> ObsPa
     if subdirectory and key == "":
         raise ModelArtsError(SUBDIRECTORY_REQUIRED, status=400, detail=f"({field}: {text!r})")
     return ObsPath(bucket, key)
+
+
+def stored_path(uri: str) -> ObsPath:
+    """A source the domain stored (``obs://bucket/key``) back into bucket and key.
+
+    No rules apply: object keys in OBS are free text (spaces, ``..``), which the rules
+    for paths in requests would refuse.
+    """
+    bucket, _, key = uri.removeprefix("obs://").partition("/")
+    return ObsPath(bucket, key)
