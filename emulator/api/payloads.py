@@ -68,7 +68,8 @@ async def read_body(request: web.Request) -> bytes:
 
     Every path that reads a body goes through here, so each one refuses a body over
     ``MAX_BODY_BYTES`` (413 ModelArts.4104, declared or streamed) and a body that does not
-    arrive within ``--body-timeout`` (408 ModelArts.4205); both close the connection.
+    arrive within ``--body-timeout`` (408 ModelArts.4205, also when the client leaves
+    mid-body); both close the connection.
     """
     cached = request.get(keys.RAW_BODY)
     if cached is not None:
@@ -84,6 +85,15 @@ async def read_body(request: web.Request) -> bytes:
         raise ModelArtsError(BODY_TIMEOUT, status=408, headers={"Connection": "close"}) from None
     except web.HTTPRequestEntityTooLarge:
         raise ModelArtsError(BODY_TOO_LARGE, status=413) from None
+    except ConnectionError:
+        # The client left (or the server is stopping) mid-body: an ordinary refusal, answered
+        # to nobody, rather than an "unexpected error" traceback.
+        raise ModelArtsError(
+            BODY_TIMEOUT,
+            status=408,
+            detail="(the connection closed before the body arrived)",
+            headers={"Connection": "close"},
+        ) from None
     request[keys.RAW_BODY] = raw
     return raw
 
