@@ -241,3 +241,17 @@ async def test_strict_mode_keeps_checking_users(make_client):
     response = await client.post("/v3/auth/tokens", json=team_config("eu-de"))
 
     assert response.status == 401
+
+
+def test_a_project_naming_an_unknown_domain_is_refused_at_start(tmp_path):
+    from emulator.app import create_app
+    from emulator.config import Config
+    from emulator.errors import StartupError
+
+    document = yaml.safe_load(BUNDLED_SEED.read_text(encoding="utf-8"))
+    document["projects"].append({"id": OTHER_PROJECT, "name": "x", "domain": "no-such-domain"})
+    path = tmp_path / "seed.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+
+    with pytest.raises(StartupError, match="no domain named 'no-such-domain'"):
+        create_app(Config(seed=path))
