@@ -255,3 +255,11 @@ def test_a_project_naming_an_unknown_domain_is_refused_at_start(tmp_path):
 
     with pytest.raises(StartupError, match="no domain named 'no-such-domain'"):
         create_app(Config(seed=path))
+
+
+async def test_the_mint_helper_keeps_users_in_their_domain(strict):
+    minted = await strict.post(
+        "/_emulator/iam/tokens", json={"user": "other-user", "project": DEMO_PROJECT}
+    )
+
+    assert (minted.status, (await minted.json())["error_code"]) == (400, "ModelArts.4200")
