@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from aiohttp import web
 
@@ -72,6 +73,45 @@ async def serve(app: web.Application, config: Config) -> None:
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         await stop.wait()
-        log.info("stopping")
     finally:
-        await runner.cleanup()
+        with _quiet_connection_resets() as cut_off:
+            await runner.cleanup()
+        if cut_off.count:
+            log.info("stopped; %d connections were reset mid-request", cut_off.count)
+        else:
+            log.info("stopped")
+
+
+# Loggers that report a peer gone mid-request, each with a traceback: aiohttp's request
+# handler, asyncio's transports, and the emulator's own last-resort handler.
+NOISY_LOGGERS = ("aiohttp.server", "aiohttp.web", "asyncio", "emulator")
+
+
+class _ConnectionResetFilter(logging.Filter):
+    """Drops (and counts) records about connections reset while the server stops."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ConnectionError) or "Connection reset" in record.getMessage():
+            self.count += 1
+            return False
+        return True
+
+
+@contextlib.contextmanager
+def _quiet_connection_resets() -> Iterator[_ConnectionResetFilter]:
+    """While stopping under load, clients lose their connections by design: count those
+    instead of logging a traceback for each."""
+    quiet = _ConnectionResetFilter()
+    loggers = [logging.getLogger(name) for name in NOISY_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        yield quiet
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)

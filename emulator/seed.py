@@ -78,7 +78,9 @@ def _identities(document: dict) -> Identities:
         )
     first_domain = next(iter(identities.domains.values()), Domain("default", "default"))
     for entry in document.get("projects", []):
-        domain = by_name.get(entry.get("domain", ""), first_domain)
+        domain = by_name.get(entry["domain"]) if "domain" in entry else first_domain
+        if domain is None:
+            raise ValueError(f"project {entry['id']!r}: no domain named {entry['domain']!r}")
         identities.projects[entry["id"]] = ProjectRef(entry["id"], entry["name"], domain)
     identities.seal()
     return identities

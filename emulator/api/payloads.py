@@ -55,26 +55,59 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return document
 
 
+def _refuse_declared_oversize(request: web.Request) -> None:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise ModelArtsError(BODY_TOO_LARGE, status=413)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The request body, read once for every reader (signature, scenarios, handler).
+
+    Every path that reads a body goes through here, so each one refuses a body over
+    ``MAX_BODY_BYTES`` (413 ModelArts.4104, declared or streamed) and a body that does not
+    arrive within ``--body-timeout`` (408 ModelArts.4205, also when the client leaves
+    mid-body); both close the connection.
+    """
+    cached = request.get(keys.RAW_BODY)
+    if cached is not None:
+        return cached
+    if not request.can_read_body:
+        return b""
+    _refuse_declared_oversize(request)
+    try:
+        # aiohttp stops reading past client_max_size; a sender that trickles its body is
+        # cut off instead of holding the connection forever.
+        raw = await asyncio.wait_for(request.read(), request.config_dict[keys.CONFIG].body_timeout)
+    except TimeoutError:
+        raise ModelArtsError(BODY_TIMEOUT, status=408, headers={"Connection": "close"}) from None
+    except web.HTTPRequestEntityTooLarge:
+        raise ModelArtsError(BODY_TOO_LARGE, status=413) from None
+    except ConnectionError:
+        # The client left (or the server is stopping) mid-body: an ordinary refusal, answered
+        # to nobody, rather than an "unexpected error" traceback.
+        raise ModelArtsError(
+            BODY_TIMEOUT,
+            status=408,
+            detail="(the connection closed before the body arrived)",
+            headers={"Connection": "close"},
+        ) from None
+    request[keys.RAW_BODY] = raw
+    return raw
+
+
 async def read_json(request: web.Request, *, strict: bool = False) -> object:
     """The body as JSON; refuses oversized, slow, empty, non-UTF-8 and malformed bodies.
 
     Strict mode also refuses duplicate keys (lenient keeps the last, as the service's
     parser does) and a Content-Type other than JSON.
     """
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ModelArtsError(BODY_TOO_LARGE, status=413)
+    _refuse_declared_oversize(request)
     if strict and request.content_type not in JSON_TYPES:
         raise ModelArtsError(
             INVALID_REQUEST,
             detail=f"Content-Type: expected application/json, got {request.content_type!r}",
         )
-    try:
-        # aiohttp stops reading past client_max_size (413); a sender that trickles its
-        # body is cut off instead of holding the connection forever.
-        raw = await asyncio.wait_for(request.read(), request.config_dict[keys.CONFIG].body_timeout)
-    except TimeoutError:
-        raise ModelArtsError(BODY_TIMEOUT, status=408, headers={"Connection": "close"}) from None
-    request[keys.RAW_BODY] = raw
+    raw = await read_body(request)
     if not raw.strip():
         raise ModelArtsError(EMPTY_REQUEST)
     try:

@@ -12,6 +12,7 @@ import logging
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.payloads import read_body
 from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import Decision
 from emulator.scenarios.matcher import RequestView
@@ -51,9 +52,7 @@ async def _view(request: web.Request, with_body: bool) -> RequestView:
         headers={name.lower(): value for name, value in request.headers.items()},
     )
     if with_body and request.can_read_body:
-        raw = await request.read()
-        request[keys.RAW_BODY] = raw
-        view.take_body(raw)
+        view.take_body(await read_body(request))
     return view
 
 

@@ -3,9 +3,9 @@
 The canonical request is: method, canonical URI (each path segment percent-encoded, always
 ending in ``/``), canonical query (pairs sorted, percent-encoded), the signed headers as
 ``name:value`` lines, their names joined by ``;``, and the hex SHA-256 of the body (or the
-``X-Sdk-Content-Sha256`` value, or the hash of nothing). The string to sign is the
-algorithm, the ``X-Sdk-Date`` and the hex SHA-256 of the canonical request; the signature
-is the hex HMAC-SHA256 of that string under the secret key.
+``X-Sdk-Content-Sha256`` value when that header is signed, or the hash of nothing). The
+string to sign is the algorithm, the ``X-Sdk-Date`` and the hex SHA-256 of the canonical
+request; the signature is the hex HMAC-SHA256 of that string under the secret key.
 """
 
 from __future__ import annotations
@@ -76,12 +76,13 @@ def canonical_request(
     signed_headers: tuple[str, ...],
     body: bytes,
 ) -> str:
-    """``headers`` has lower-case names; a signed header missing from it makes no match."""
+    """``headers`` has lower-case names; a signed header missing from it makes no match.
+
+    An unsigned ``X-Sdk-Content-Sha256`` is ignored: only signed values stand for the body.
+    """
     lines = "".join(f"{name}:{headers.get(name, '').strip()}\n" for name in signed_headers)
-    if not body:
-        payload_hash = EMPTY_BODY_HASH
-    else:
-        payload_hash = headers.get(CONTENT_HASH_HEADER) or hashlib.sha256(body).hexdigest()
+    claimed = headers.get(CONTENT_HASH_HEADER) if CONTENT_HASH_HEADER in signed_headers else None
+    payload_hash = (claimed or hashlib.sha256(body).hexdigest()) if body else EMPTY_BODY_HASH
     return "\n".join(
         [
             method.upper(),

@@ -31,7 +31,7 @@ async def mint_token(request: web.Request) -> web.Response:
         project = None
         if body.get("project"):
             wanted = str(body["project"])
-            project = identities.project(project_id=wanted, name=wanted)
+            project = identities.project(project_id=wanted, name=wanted, domain=user.domain)
     except IdentityError as error:
         raise ModelArtsError(INVALID_REQUEST, detail=str(error)) from None
     token = identities.issue(

@@ -35,9 +35,14 @@ async def guard_control_api(request: web.Request, handler) -> web.StreamResponse
             detail="The emulator listens beyond loopback and no --admin-token is set, "
             "so the control API is off.",
         )
-    given = request.headers.get(ADMIN_HEADER, "")
-    if not hmac.compare_digest(given.encode(errors="replace"), config.admin_token.encode()):
+    if not hmac.compare_digest(_header_bytes(request, ADMIN_HEADER), config.admin_token.encode()):
         raise ModelArtsError(
             FORBIDDEN, params=("control API",), detail=f"Send the admin token in {ADMIN_HEADER}."
         )
     return await handler(request)
+
+
+def _header_bytes(request: web.Request, name: str) -> bytes:
+    """The header as bytes, never raising: aiohttp keeps bytes that are not UTF-8 as lone
+    surrogates, which ``surrogatepass`` encodes (and which never match a token)."""
+    return request.headers.get(name, "").encode("utf-8", "surrogatepass")

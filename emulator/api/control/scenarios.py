@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.payloads import read_body
 from emulator.codes import EMPTY_REQUEST, INVALID_REQUEST
 from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import ScenarioBook, ScenarioConflict
@@ -28,7 +29,7 @@ def _summary(book: ScenarioBook, scenario: Scenario) -> dict:
 
 
 async def _scenario_from_body(request: web.Request) -> Scenario:
-    text = (await request.read()).decode("utf-8", errors="replace")
+    text = (await read_body(request)).decode("utf-8", errors="replace")
     if not text.strip():
         raise ModelArtsError(EMPTY_REQUEST)
     try:

@@ -5,12 +5,13 @@ IAM is another service than ModelArts: its refusals are ``KeystoneError``s.
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from aiohttp import web
 
 from emulator.api import keys
-from emulator.api.authentication import check_request
+from emulator.api.authentication import check_request, signing_access_key
 from emulator.api.payloads import read_json
 from emulator.auth.identity import (
     Domain,
@@ -20,6 +21,7 @@ from emulator.auth.identity import (
     Token,
     User,
 )
+from emulator.domain.clock import Clock
 from emulator.errors import KeystoneError, ModelArtsError
 
 ROLE = {"id": "0", "name": "op_service"}
@@ -98,7 +100,55 @@ def _field(document: object, *path: str) -> object:
     return document
 
 
-def _authenticated_user(identities: Identities, identity: dict, clock) -> tuple[User, list]:
+def _strict(request: web.Request) -> bool:
+    return request.config_dict[keys.CONFIG].auth == "strict"
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _password_user(identities: Identities, user_entry: dict, *, strict: bool) -> User:
+    """Strict: a seeded user with its password. Otherwise any user, domain and password
+    (an unknown one is made up), so a team's existing SDK configuration works as it is."""
+    domain_entry = user_entry.get("domain")
+    domain_id = name = None
+    if isinstance(domain_entry, dict):
+        domain_id, name = _text(domain_entry.get("id")), _text(domain_entry.get("name"))
+    user_id, user_name = _text(user_entry.get("id")), _text(user_entry.get("name"))
+    if not strict:
+        if domain_id is None and name is None:
+            domain = _home_domain(identities, user_id, user_name)
+        else:
+            domain = identities.adopt_domain(domain_id=domain_id, name=name)
+        return identities.adopt_user(user_id=user_id, name=user_name, domain=domain)
+    domain = None
+    if domain_id is not None or name is not None:
+        try:
+            domain = identities.domain(domain_id=domain_id, name=name)
+        except IdentityError as error:
+            raise KeystoneError(401, str(error)) from None
+    try:
+        user = identities.user(user_id=user_id, name=user_name, domain=domain)
+    except IdentityError:
+        raise KeystoneError(401, "The username or password is wrong.") from None
+    given = str(user_entry["password"]).encode("utf-8", "surrogatepass")
+    if not secrets.compare_digest(user.password.encode("utf-8"), given):
+        raise KeystoneError(401, "The username or password is wrong.")
+    return user
+
+
+def _home_domain(identities: Identities, user_id: str | None, name: str | None) -> Domain:
+    """The domain of a known user named without one, else the first seeded domain."""
+    try:
+        return identities.user(user_id=user_id, name=name).domain
+    except IdentityError:
+        return identities.first_domain()
+
+
+def _authenticated_user(
+    identities: Identities, identity: dict, clock: Clock, *, strict: bool
+) -> tuple[User, list]:
     methods = identity.get("methods")
     if not isinstance(methods, list) or not methods:
         raise KeystoneError(400, "auth.identity.methods is required.")
@@ -106,24 +156,7 @@ def _authenticated_user(identities: Identities, identity: dict, clock) -> tuple[
         user_entry = _field(identity, "password", "user")
         if not isinstance(user_entry, dict) or not user_entry.get("password"):
             raise KeystoneError(400, "auth.identity.password.user with a password is required.")
-        domain = None
-        domain_entry = user_entry.get("domain")
-        if isinstance(domain_entry, dict):
-            try:
-                domain = identities.domain(
-                    domain_id=domain_entry.get("id"), name=domain_entry.get("name")
-                )
-            except IdentityError as error:
-                raise KeystoneError(401, str(error)) from None
-        try:
-            user = identities.user(
-                user_id=user_entry.get("id"), name=user_entry.get("name"), domain=domain
-            )
-        except IdentityError:
-            raise KeystoneError(401, "The username or password is wrong.") from None
-        if user.password != user_entry["password"]:
-            raise KeystoneError(401, "The username or password is wrong.")
-        return user, methods
+        return _password_user(identities, user_entry, strict=strict), methods
     if "token" in methods:
         value = _field(identity, "token", "id")
         token = identities.token(str(value)) if value else None
@@ -133,31 +166,57 @@ def _authenticated_user(identities: Identities, identity: dict, clock) -> tuple[
     raise KeystoneError(400, f"Unsupported authentication methods {methods}.")
 
 
+def _scope(
+    identities: Identities, scope: object, user: User, *, strict: bool
+) -> tuple[ProjectRef | None, Domain | None]:
+    """The project or domain a token is for. Strict: only the user's own domain and its
+    projects (401 otherwise). Otherwise any; a project name no domain has is made up in the
+    user's domain."""
+    if not isinstance(scope, dict):
+        return None, None
+    project_entry, domain_entry = scope.get("project"), scope.get("domain")
+    if isinstance(project_entry, dict):
+        project_id, name = _text(project_entry.get("id")), _text(project_entry.get("name"))
+        if not strict:
+            project = identities.adopt_project(project_id=project_id, name=name, domain=user.domain)
+            return project, None
+        try:
+            return identities.project(project_id=project_id, name=name, domain=user.domain), None
+        except IdentityError:
+            raise KeystoneError(
+                401, f"User {user.name} has no access to the project {name or project_id}."
+            ) from None
+    if isinstance(domain_entry, dict):
+        domain_id, name = _text(domain_entry.get("id")), _text(domain_entry.get("name"))
+        if not strict:
+            return None, identities.adopt_domain(domain_id=domain_id, name=name)
+        try:
+            domain = identities.domain(domain_id=domain_id, name=name)
+        except IdentityError as error:
+            raise KeystoneError(401, str(error)) from None
+        if domain.domain_id != user.domain.domain_id:
+            raise KeystoneError(401, f"User {user.name} has no access to the domain {domain.name}.")
+        return None, domain
+    return None, None
+
+
 async def issue_token(request: web.Request) -> web.Response:
     """POST /v3/auth/tokens: password or token method, scoped to a project or a domain."""
     try:
         document = await read_json(request)
     except ModelArtsError as error:
+        if error.status in (408, 413):  # the body never arrived whole; the connection closes
+            raise KeystoneError(error.status, "The request body was not received.") from None
         raise KeystoneError(400, f"The request body is not JSON ({error.code}).") from None
     identities = request.config_dict[keys.IDENTITIES]
     clock = request.config_dict[keys.EMULATOR].clock
+    strict = _strict(request)
     identity = _field(document, "auth", "identity")
     if not isinstance(identity, dict):
         raise KeystoneError(400, "auth.identity is required.")
-    user, methods = _authenticated_user(identities, identity, clock)
-    scope = _field(document, "auth", "scope") or {}
-    project = domain_scope = None
-    try:
-        if isinstance(scope, dict) and isinstance(scope.get("project"), dict):
-            project = identities.project(
-                project_id=scope["project"].get("id"), name=scope["project"].get("name")
-            )
-        elif isinstance(scope, dict) and isinstance(scope.get("domain"), dict):
-            domain_scope = identities.domain(
-                domain_id=scope["domain"].get("id"), name=scope["domain"].get("name")
-            )
-    except IdentityError as error:
-        raise KeystoneError(401, str(error)) from None
+    user, methods = _authenticated_user(identities, identity, clock, strict=strict)
+    scope = _field(document, "auth", "scope")
+    project, domain_scope = _scope(identities, scope, user, strict=strict)
     token = identities.issue(user, methods, clock, project=project, domain_scope=domain_scope)
     return web.json_response(
         _token_body(request, identities, token),
@@ -166,20 +225,45 @@ async def issue_token(request: web.Request) -> web.Response:
     )
 
 
-async def _require_credentials(request: web.Request) -> None:
+async def _caller_domain(request: web.Request) -> Domain | None:
+    """Who asks IAM's read endpoints. Strict: a valid token of this IAM or a valid signature
+    of a known key (401 otherwise), and the caller's domain is returned. Permissive: a token
+    or signature must be present; off: nothing. Then the caller sees every domain."""
+    mode = request.config_dict[keys.CONFIG].auth
+    if mode == "off":
+        return None
+    refusal = KeystoneError(401, "The request you have made requires authentication.")
+    if mode != "strict":
+        try:
+            await check_request(request, strict=False)
+        except ModelArtsError:
+            raise refusal from None
+        return None
+    identities = request.config_dict[keys.IDENTITIES]
+    value = request.headers.get("X-Auth-Token", "").strip()
+    if value:
+        token = identities.token(value)
+        if token is None or token.expired(request.config_dict[keys.EMULATOR].clock.now_ms()):
+            raise refusal
+        return token.user.domain
     try:
-        await check_request(request, strict=False)
+        credential = await check_request(request, strict=True)
     except ModelArtsError:
-        raise KeystoneError(401, "The request you have made requires authentication.") from None
+        raise refusal from None
+    return credential.user.domain if credential is not None else None
 
 
 async def validate_token(request: web.Request) -> web.Response:
-    """GET /v3/auth/tokens: the token named by X-Subject-Token, if valid."""
-    await _require_credentials(request)
+    """GET /v3/auth/tokens: the token named by X-Subject-Token, if valid (strict: and of
+    the caller's domain)."""
+    domain = await _caller_domain(request)
     identities = request.config_dict[keys.IDENTITIES]
     token = identities.token(request.headers.get("X-Subject-Token", ""))
+    missing = KeystoneError(404, "The token could not be found or has expired.")
     if token is None or token.expired(request.config_dict[keys.EMULATOR].clock.now_ms()):
-        raise KeystoneError(404, "The token could not be found or has expired.")
+        raise missing
+    if domain is not None and token.user.domain.domain_id != domain.domain_id:
+        raise missing
     return web.json_response(
         _token_body(request, identities, token), headers={"X-Subject-Token": token.value}
     )
@@ -199,11 +283,20 @@ def _project_body(project: ProjectRef, region: str) -> dict:
 
 
 async def list_projects(request: web.Request) -> web.Response:
-    """GET /v3/projects?name=...: how SDKs find a project id from a region name."""
-    await _require_credentials(request)
+    """GET /v3/projects?name=...: how SDKs find a project id from a region name.
+
+    Strict: the caller's domain's projects only. Otherwise every domain's; a name no
+    project has gets a new project in the caller's domain, as a token scoped to it would.
+    """
+    domain = await _caller_domain(request)
     identities = request.config_dict[keys.IDENTITIES]
     name = request.query.get("name")
     projects = [p for p in identities.projects.values() if name is None or p.name == name]
+    if domain is not None:
+        projects = [p for p in projects if p.domain.domain_id == domain.domain_id]
+    elif name and not projects and not _strict(request):
+        home = _requester(request, identities)
+        projects = [identities.adopt_project(project_id=None, name=name, domain=home)]
     base = f"{request.scheme}://{request.host}/v3/projects"
     return web.json_response(
         {
@@ -211,3 +304,13 @@ async def list_projects(request: web.Request) -> web.Response:
             "links": {"self": base, "next": None, "previous": None},
         }
     )
+
+
+def _requester(request: web.Request, identities: Identities) -> Domain:
+    """Permissive: the domain of a known token or access key, else the first domain."""
+    token = identities.token(request.headers.get("X-Auth-Token", "").strip())
+    if token is not None:
+        return token.user.domain
+    access_key = signing_access_key(request.headers.get("Authorization", ""))
+    credential = identities.credentials.get(access_key) if access_key else None
+    return credential.user.domain if credential is not None else identities.first_domain()
