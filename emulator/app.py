@@ -33,6 +33,7 @@ from emulator.api.routing import OBJECT, RouteTable, add_routes, published, rout
 from emulator.config import Config
 from emulator.contract import Contract, load_contract
 from emulator.contract.openapi import build_openapi
+from emulator.coverage import CoverageRecorder
 from emulator.domain.clock import Clock, ManualClock, SystemClock
 from emulator.domain.service import Emulator
 from emulator.domain.tasks import TaskSettings
@@ -90,6 +91,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.JOURNAL] = Journal(config.journal_size)
     app[keys.IDENTITIES] = identities
     app[keys.ENDPOINTS] = keys.Endpoints()
+    app[keys.COVERAGE] = CoverageRecorder(contract)
     add_routes(app, ROOT_ROUTES)
     app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
     app.add_subapp(IAM_PREFIX, create_iam_app())

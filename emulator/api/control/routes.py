@@ -6,6 +6,7 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.api.control import clock, credentials, health, journal, reset, scenarios
+from emulator.api.control import coverage as coverage_api
 from emulator.api.control.guard import guard_control_api
 from emulator.api.routing import OBJECT, RouteTable, add_routes, route
 
@@ -84,6 +85,15 @@ ROUTES: RouteTable = [
             response=OBJECT,
         ),
         credentials.add_credential,
+    ),
+    # Contract coverage (emulator/coverage.py): kept across resets, cleared on its own.
+    (
+        route("GET", "/coverage", "Contract coverage", response=OBJECT),
+        coverage_api.read_coverage,
+    ),
+    (
+        route("DELETE", "/coverage", "Forget contract coverage", success=204),
+        coverage_api.clear_coverage,
     ),
 ]
 
