@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
+
 CLIENT_TESTS = """
 import json, urllib.request
 
@@ -49,23 +51,24 @@ def test_the_session_ends_with_a_coverage_table(tmp_path):
     assert table["CreateTask"][1] == "0"
 
 
+README_INI = "modelarts_coverage_summary = false"
+README_COMMAND = "pytest --modelarts-coverage=build/modelarts-coverage"
+
+
 def test_report_files_merge_xdist_workers_and_the_table_can_be_turned_off(tmp_path):
+    """As the README shows it: the ini line and the command line."""
     pytest.importorskip("xdist", reason="pytest-xdist is not installed")
-    target = tmp_path / "out" / "coverage"
-    run = _run_pytest(
-        tmp_path,
-        "-n",
-        "2",
-        "-o",
-        "modelarts_coverage_summary=false",
-        f"--modelarts-coverage={target}",
-    )
+    readme = (REPO / "README.md").read_text()
+    assert f"\n{README_INI}\n" in readme
+    assert f"\n{README_COMMAND}\n" in readme
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{README_INI}\n")
+    run = _run_pytest(tmp_path, "-n", "2", *README_COMMAND.split()[1:])
     assert run.returncode == 0, run.stdout + run.stderr
     assert "operations called" not in run.stdout
-    report = json.loads((tmp_path / "out" / "coverage.json").read_text())
+    report = json.loads((tmp_path / "build" / "modelarts-coverage.json").read_text())
     list_tasks = next(op for op in report["operations"] if op["operation_id"] == "ListTasks")
-    assert list_tasks["calls"] == 2  # one per worker, each with its own emulator
+    assert list_tasks["calls"] == 2  # summed over the workers, each with its own emulator
     assert "?limit" in list_tasks["fields_never_sent"]
-    html = (tmp_path / "out" / "coverage.html").read_text()
+    html = (tmp_path / "build" / "modelarts-coverage.html").read_text()
     assert "<h1>ModelArts contract coverage</h1>" in html
     assert "ListTasks" in html
