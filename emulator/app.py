@@ -35,6 +35,7 @@ from emulator.codes import INVALID_REQUEST
 from emulator.config import Config
 from emulator.contract import Contract, load_contract
 from emulator.contract.openapi import build_openapi, lenient_document
+from emulator.coverage import CoverageRecorder
 from emulator.domain.clock import Clock, ManualClock, SystemClock
 from emulator.domain.service import Emulator
 from emulator.domain.tasks import TaskSettings
@@ -109,6 +110,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.JOURNAL] = Journal(config.journal_size)
     app[keys.IDENTITIES] = identities
     app[keys.ENDPOINTS] = keys.Endpoints()
+    app[keys.COVERAGE] = CoverageRecorder(contract)
     add_routes(app, ROOT_ROUTES)
     app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
     app.add_subapp(IAM_PREFIX, create_iam_app())

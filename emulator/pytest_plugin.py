@@ -445,3 +445,8 @@ def modelarts_emulator(modelarts_emulator_session: ModelArtsEmulator) -> ModelAr
     """The session's emulator, reset to its seeded start for this test."""
     modelarts_emulator_session.reset()
     return modelarts_emulator_session
+
+
+# Contract coverage (table at the end of the session, --modelarts-coverage=PATH) lives in
+# its own plugin module, loaded with this one.
+pytest_plugins = ["emulator.pytest_coverage"]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from emulator.auth.identity import Identities
     from emulator.config import Config
     from emulator.contract import Contract
+    from emulator.coverage import CoverageRecorder
     from emulator.domain.service import Emulator
     from emulator.domain.timeline import Timeline
     from emulator.journal import Journal
@@ -40,6 +41,7 @@ JOURNAL: web.AppKey[Journal] = web.AppKey("journal")
 IDENTITIES: web.AppKey[Identities] = web.AppKey("identities")
 ENDPOINTS: web.AppKey[Endpoints] = web.AppKey("endpoints")
 OPENAPI: web.AppKey[dict] = web.AppKey("openapi")
+COVERAGE: web.AppKey[CoverageRecorder] = web.AppKey("coverage")
 # Set on a sub-app whose requests the journal leaves out (the control API's own calls).
 OFF_THE_RECORD: web.AppKey[bool] = web.AppKey("off_the_record")
 

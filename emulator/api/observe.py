@@ -12,6 +12,7 @@ import time
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.coverage import record_request
 from emulator.journal import RecordedRequest
 
 log = logging.getLogger("emulator.access")
@@ -35,6 +36,7 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     journal = request.config_dict[keys.JOURNAL]
     if journal.enabled and not _off_the_record(request):
         journal.record(_entry(request, response.status, error_code, elapsed_ms))
+    record_request(request, response.status, error_code)
     return response
 
 

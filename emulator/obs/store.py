@@ -139,6 +139,10 @@ class ObjectStore:
                 self._backend.put_bucket_encryption(bucket, {"Rule": rule})  # as moto parses XML
             self.version = next(self._changes)
 
+    def bucket_names(self) -> list[str]:
+        """Every bucket, by name (the console lists them)."""
+        return sorted(self._backend.buckets)
+
     def bucket_exists(self, bucket: str) -> bool:
         return bucket in self._backend.buckets
 

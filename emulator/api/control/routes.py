@@ -6,6 +6,9 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.api.control import clock, credentials, health, journal, reset, scenarios
+from emulator.api.control import coverage as coverage_api
+from emulator.api.control.console import actions as console_actions
+from emulator.api.control.console import pages as console
 from emulator.api.control.guard import guard_control_api
 from emulator.api.routing import OBJECT, RouteTable, add_routes, route
 
@@ -85,6 +88,44 @@ ROUTES: RouteTable = [
         ),
         credentials.add_credential,
     ),
+    # Contract coverage (emulator/coverage.py): kept across resets, cleared on its own.
+    (
+        route("GET", "/coverage", "Contract coverage", response=OBJECT),
+        coverage_api.read_coverage,
+    ),
+    (
+        route("DELETE", "/coverage", "Forget contract coverage", success=204),
+        coverage_api.clear_coverage,
+    ),
+    # The web console (emulator/api/control/console): HTML pages and their forms.
+    (route("GET", "/ui", "Console: start page (redirect)"), console.index),
+    (route("GET", "/ui/requests", "Console: the journal (HTML)"), console.requests_page),
+    (route("GET", "/ui/requests/rows", "Console: journal rows (HTML)"), console.request_rows),
+    (route("GET", "/ui/requests/{entry_id}", "Console: one request (HTML)"), console.request_page),
+    (route("GET", "/ui/tasks", "Console: tasks and clock (HTML)"), console.tasks_page),
+    (
+        route("POST", "/ui/clock/advance", "Console: move the clock (form)", success=303),
+        console_actions.advance_clock,
+    ),
+    (route("GET", "/ui/datasets", "Console: datasets (HTML)"), console.datasets_page),
+    (
+        route("GET", "/ui/datasets/{project_id}/{dataset_id}", "Console: samples (HTML)"),
+        console.dataset_page,
+    ),
+    (route("GET", "/ui/obs", "Console: OBS buckets and objects (HTML)"), console.obs_page),
+    (route("GET", "/ui/obs/object", "Console: an OBS object's bytes"), console.obs_object),
+    (route("GET", "/ui/scenarios", "Console: scenarios (HTML)"), console.scenarios_page),
+    (
+        route("POST", "/ui/scenarios", "Console: load a scenario (form)", success=303),
+        console_actions.load_scenario,
+    ),
+    (
+        route(
+            "POST", "/ui/scenarios/{name}/{action}", "Console: scenario action (form)", success=303
+        ),
+        console_actions.scenario_action,
+    ),
+    (route("GET", "/ui/coverage", "Console: contract coverage (HTML)"), console.coverage_page),
 ]
 
 

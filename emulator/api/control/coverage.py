@@ -1,0 +1,18 @@
+"""Contract coverage over HTTP: what the client exercised of the documented contract."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from emulator.api import keys
+
+
+async def read_coverage(request: web.Request) -> web.Response:
+    """GET /_emulator/coverage: per documented operation, what was and was not exercised."""
+    return web.json_response(request.config_dict[keys.COVERAGE].report())
+
+
+async def clear_coverage(request: web.Request) -> web.Response:
+    """DELETE /_emulator/coverage: start counting afresh (a reset leaves coverage alone)."""
+    request.config_dict[keys.COVERAGE].clear()
+    return web.Response(status=204)

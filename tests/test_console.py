@@ -1,0 +1,154 @@
+"""The web console over HTTP: every page answers HTML, forms act, input is escaped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT, REPO, TASKS_URL
+
+UI = "/_emulator/ui"
+PAGES = ("requests", "tasks", "datasets", "obs", "scenarios", "coverage")
+SCENARIO = (REPO / "scenarios" / "dataset-not-found.yaml").read_text()
+
+
+@pytest.fixture
+async def manual(make_client):
+    return await make_client(clock="manual")
+
+
+async def _html(client, path: str, status: int = 200) -> str:
+    response = await client.get(path)
+    assert response.status == status, await response.text()
+    assert response.content_type == "text/html"
+    return await response.text()
+
+
+@pytest.mark.parametrize("name", PAGES)
+async def test_each_page_has_one_heading_and_marks_its_navigation_entry(client, name):
+    page = await _html(client, f"{UI}/{name}")
+    assert len(re.findall(r"<h1>", page)) == 1
+    assert f'href="{UI}/{name}" aria-current="page"' in page
+    assert "http://" not in page.replace("http://127.0.0.1", "")  # nothing from a CDN
+
+
+async def test_the_start_page_is_the_journal(client):
+    response = await client.get(UI, allow_redirects=False)
+    assert response.status == 302
+    assert response.headers["Location"] == f"{UI}/requests"
+
+
+async def test_requests_filter_by_status_and_operation(client):
+    await client.post(TASKS_URL, json={"task_type": "nonsense"})
+    await client.get(TASKS_URL)
+    refused = await _html(client, f"{UI}/requests/rows?status=400")
+    assert "CreateTask" in refused
+    assert "ListTasks" not in refused
+    listed = await _html(client, f"{UI}/requests/rows?operation=ListTasks")
+    assert "ListTasks" in listed
+    assert "CreateTask" not in listed
+
+
+async def test_a_request_page_shows_validation_reasons(client):
+    await client.post(TASKS_URL, json={"task_type": "nonsense"})
+    page = await _html(client, f"{UI}/requests/1")
+    reasons = page[page.index('id="validation-reasons"') :]
+    assert "$.task_type" in reasons.split("</ul>")[0]
+
+
+async def test_journal_content_is_escaped(client):
+    await client.post(TASKS_URL, json={"task_type": "<script>alert(1)</script>"})
+    page = await _html(client, f"{UI}/requests/1")
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)" in page
+
+
+async def test_an_entry_the_journal_no_longer_holds_is_a_404_page(client):
+    page = await _html(client, f"{UI}/requests/12345", status=404)
+    assert 'role="alert"' in page
+
+
+async def test_advancing_the_clock_in_the_console_finishes_a_task(manual):
+    await manual.post(TASKS_URL, json={"task_type": "auto-label"})
+    before = await _html(manual, f"{UI}/tasks")
+    assert not re.search(r'class="task-status">succeeded<', before)
+    response = await manual.post(
+        f"{UI}/clock/advance", data={"seconds": "3600"}, allow_redirects=False
+    )
+    assert response.status == 303
+    page = await _html(manual, f"{UI}/tasks")
+    assert re.search(r'class="task-status">succeeded<', page)
+
+
+async def test_the_clock_form_refuses_a_bad_number(manual):
+    response = await manual.post(f"{UI}/clock/advance", data={"seconds": "-5"})
+    assert response.status == 400
+    assert 'role="alert"' in await response.text()
+
+
+async def test_a_form_posted_from_another_site_is_refused(manual):
+    before = (await (await manual.get("/_emulator/clock")).json())["now_ms"]
+    response = await manual.post(
+        f"{UI}/clock/advance",
+        data={"seconds": "5"},
+        headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status == 403
+    assert (await (await manual.get("/_emulator/clock")).json())["now_ms"] == before
+
+
+async def test_scenarios_load_activate_deactivate_reset(client):
+    response = await client.post(f"{UI}/scenarios", data={"text": SCENARIO})
+    assert response.status == 200  # followed the redirect to the page
+    page = await response.text()
+    assert "Loaded scenario dataset-not-found" in page
+    assert re.search(r'id="scenario-dataset-not-found">.*?inactive', page, re.S)
+    await client.post(f"{UI}/scenarios/dataset-not-found/activate")
+    answer = await client.get(TASKS_URL)
+    assert (await answer.json())["error_code"] == "ModelArts.6623"
+    page = await _html(client, f"{UI}/scenarios")
+    assert "dataset-missing-below: 1" in page
+    await client.post(f"{UI}/scenarios/dataset-not-found/reset")
+    assert "dataset-missing-below: 0" in await _html(client, f"{UI}/scenarios")
+    await client.post(f"{UI}/scenarios/dataset-not-found/deactivate")
+    assert (await client.get(TASKS_URL)).status == 200
+
+
+async def test_loading_a_broken_scenario_says_why(client):
+    response = await client.post(f"{UI}/scenarios", data={"text": "name: x\nrules: 5\n"})
+    assert response.status == 400
+    assert 'role="alert"' in await response.text()
+
+
+async def test_dataset_page_shows_samples_with_thumbnails_served_from_obs(client):
+    page = await _html(client, f"{UI}/datasets/{DEMO_PROJECT}/{DEMO_DATASET}")
+    sources = re.findall(r'<img class="thumb"[^>]*src="([^"]+)"', page)
+    assert sources
+    image = await client.get(sources[0].replace("&amp;", "&"))
+    assert image.status == 200
+    assert image.content_type.startswith("image/")
+
+
+async def test_obs_page_lists_objects_and_downloads_them(client):
+    await client.post("/_emulator/reset")
+    page = await _html(client, f"{UI}/obs")
+    bucket = re.search(r'obs\?bucket=([^"]+)"', page).group(1)
+    listing = await _html(client, f"{UI}/obs?bucket={bucket}")
+    link = re.search(r'href="(/_emulator/ui/obs/object\?[^"]+download=1)"', listing).group(1)
+    download = await client.get(link.replace("&amp;", "&"))
+    assert download.status == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+async def test_the_console_is_behind_the_control_guard(make_client):
+    guarded = await make_client(admin_token="s3cret")
+    assert (await guarded.get(f"{UI}/requests")).status == 403
+    allowed = await guarded.get(f"{UI}/requests", headers={"X-Emulator-Admin-Token": "s3cret"})
+    assert allowed.status == 200
+
+
+async def test_console_calls_stay_out_of_the_journal(client):
+    await client.get(f"{UI}/requests")
+    journal = await (await client.get("/_emulator/journal")).json()
+    assert journal["total"] == 0
