@@ -96,3 +96,17 @@ async def test_filling_the_answer_leaves_the_stored_records_alone(busy):
     )
 
     assert all("annotated_by" not in label for label in stored.labels)
+
+
+@pytest.mark.parametrize(
+    "start", [{"task_type": "auto-label"}, {"task_type": "auto-label", "config": {}}]
+)
+async def test_a_task_started_without_config_shows_the_documented_config(make_client, start):
+    client = await make_client(clock="manual")
+    task_id = (await (await client.post(f"{BASE}/tasks", json=start)).json())["task_id"]
+
+    config = (await (await client.get(f"{BASE}/tasks/{task_id}")).json())["config"]
+
+    documented = {"collect_rule": "all", "collect_sample": True, "stop_time": 15}
+    echoed = {"ambiguity": False, "worker_server_num": 0, "algorithm_type": "fast"}
+    assert {name: config[name] for name in {**documented, **echoed}} == {**documented, **echoed}

@@ -141,10 +141,17 @@ def _refuse(request: web.Request, violations: list) -> None:
     raise ModelArtsError(INVALID_REQUEST, detail=detail)
 
 
-async def request_body(request: web.Request) -> dict:
-    """The body, checked against the operation's request schema in the request's mode."""
+async def request_body(request: web.Request, *, objects: tuple[str, ...] = ()) -> dict:
+    """The body, checked against the operation's request schema in the request's mode.
+
+    ``objects`` name fields the service treats as an empty object when absent, so their
+    documented defaults apply as if the client had sent ``{}``.
+    """
     strict = is_strict(request, request.config_dict[keys.CONFIG].strict)
     body = await read_json(request, strict=strict)
+    if isinstance(body, dict):
+        for name in objects:
+            body.setdefault(name, {})
     validator = operation_of(request).validator("request")
     if validator is not None:
         violations = validator.validate(body, strict=strict)

@@ -59,7 +59,6 @@ PROGRESS_CODES = {
 ECHOED_CONFIG = {
     "ambiguity": False,
     "worker_server_num": 0,
-    "collect_sample": False,
     "image_brightness": False,
     "image_colorfulness": False,
 }
