@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -95,3 +96,14 @@ def serve_obs():
         )
 
     return serve
+
+
+def readme_example(name: str) -> str:
+    """The fenced block right after ``<!-- example: name -->`` in README.md."""
+    found = re.search(
+        rf"<!-- example: {re.escape(name)} -->\n```\w*\n(.*?)```",
+        (REPO / "README.md").read_text(),
+        re.S,
+    )
+    assert found, f"README.md has no example marked {name!r}"
+    return found.group(1)

@@ -30,7 +30,7 @@ import pytest
 import yaml
 
 from emulator.config import load_config
-from tests.conftest import REPO
+from tests.conftest import REPO, readme_example
 from tests.test_dockerfile import _env as image_env
 from tests.test_dockerfile import _free_port, _json_form
 
@@ -45,15 +45,6 @@ OUTER = (
     "PYTEST_CURRENT_TEST",
     "PYTEST_ADDOPTS",
 )
-
-
-def readme_example(name: str) -> str:
-    """The fenced block right after ``<!-- example: name -->``."""
-    found = re.search(
-        rf"<!-- example: {re.escape(name)} -->\n```\w*\n(.*?)```", README.read_text(), re.S
-    )
-    assert found, f"README.md has no example marked {name!r}"
-    return found.group(1)
 
 
 @dataclass
