@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -17,11 +18,13 @@ import yaml
 from tests.conftest import EMULATOR_COMMAND, FREE_PORTS, readme_example
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+DEFAULT_OBS_URL = "http://127.0.0.1:9000"
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+OBS_LISTENING = re.compile(r"OBS \(S3\) on (http://127\.0\.0\.1:\d+)")
 
 
 @pytest.fixture(scope="module")
-def emulator_url() -> Iterator[str]:
+def emulator() -> Iterator[tuple[str, str]]:
     """The emulator on its bundled defaults, as the README's first command starts it."""
     process = subprocess.Popen(
         [*EMULATOR_COMMAND, *FREE_PORTS, "--log-level", "warning"],
@@ -31,11 +34,16 @@ def emulator_url() -> Iterator[str]:
     )
     try:
         url = LISTENING.search(process.stdout.readline()).group(1)
-        process.stdout.readline()  # the OBS listener's line: both are up
-        yield url
+        obs_url = OBS_LISTENING.search(process.stdout.readline()).group(1)
+        yield url, obs_url
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def emulator_url(emulator) -> str:
+    return emulator[0]
 
 
 def _run(script: str, url: str) -> str:
@@ -106,3 +114,26 @@ async def test_the_reference_scenario_loads_and_each_story_fires(make_client):
 
     assert retried == [503, 200]
     assert (task["status"], task["error_code"]) == (2, "ModelArts.4392")
+
+
+def test_the_obs_snippet_stores_and_reads_back_with_both_clients(emulator):
+    _, obs_url = emulator
+    code = readme_example("obs-python").replace(DEFAULT_OBS_URL, obs_url)
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "b'cat jpeg'"
+
+
+def test_the_python_client_example_starts_and_reads_a_task(emulator_url):
+    code = readme_example("from-python").replace(DEFAULT_URL, emulator_url)
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "'task_id'" in result.stdout and "'status'" in result.stdout
