@@ -73,6 +73,7 @@ async def serve(app: web.Application, config: Config) -> None:
         gc.freeze()
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         await stop.wait()
+        log.info("stopping")
     finally:
         with _quiet_connection_resets() as cut_off:
             await runner.cleanup()
