@@ -19,7 +19,9 @@ SECRET_HEADERS = frozenset(
         "x-emulator-admin-token",
     }
 )
-# JSON keys whose values are secrets wherever they appear (IAM bodies, credentials).
+# JSON keys whose text values are secrets wherever they appear (IAM bodies, credentials).
+# Only text (and numbers) are secrets: an object under such a key, like Keystone's
+# ``"password": {"user": ...}`` method or IAM's ``"token": {catalog...}``, is searched.
 SECRET_KEYS = frozenset(
     {
         "password",
@@ -35,10 +37,11 @@ SECRET_KEYS = frozenset(
         "securitytoken",
         "security_token",
         "passcode",
+        "token",
+        "id_token",
+        "auth_token",
     }
 )
-# ``token`` is a secret when it is a string; IAM's token *object* (catalog, expiry) is not.
-STRING_SECRET_KEYS = frozenset({"token", "id_token", "auth_token"})
 
 
 def is_secret_header(name: str) -> bool:
@@ -46,8 +49,7 @@ def is_secret_header(name: str) -> bool:
 
 
 def _is_secret(key: str, value: object) -> bool:
-    lowered = key.lower()
-    return lowered in SECRET_KEYS or (lowered in STRING_SECRET_KEYS and isinstance(value, str))
+    return key.lower() in SECRET_KEYS and not isinstance(value, dict | list)
 
 
 def mask(value: object) -> object:

@@ -1,0 +1,241 @@
+"""Record, replay, compare: a second emulator plays the cloud, with three deviations.
+
+The upstream answers like the emulator except for one extra field (GET dataset), another
+error code (GET of an unknown task) and another status (stop of an unknown task). The
+recording must hold exactly those answers, a replay must give them back with the upstream
+gone, and compare must find exactly those three differences and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from emulator.app import create_app
+from emulator.config import Config
+from emulator.contract import load_contract
+from emulator.record.recorder import FILE_NAME
+from emulator.scenarios.loader import ScenarioLoader
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT, EMULATOR_COMMAND, TASKS_URL, load_example
+from tests.test_auth import password_body
+
+DATASET_URL = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}"
+UNKNOWN_TASK = "NoSuchTask000000000"
+# The interactions whose recorded answers deviate, by their 1-based place in FLOW.
+DEVIATIONS = {5: ["missing"], 6: ["error_code"], 7: ["status"]}
+
+
+async def run_flow(client) -> list[tuple[int, object]]:
+    """A client's session: a token, a list, a task started and read, then three oddities."""
+    answers = []
+
+    async def send(method: str, url: str, body: dict | None = None, token: str | None = None):
+        headers = {"X-Auth-Token": token} if token else {}
+        response = await client.request(method, url, json=body, headers=headers)
+        text = await response.text()
+        answers.append((response.status, json.loads(text) if text else None))
+        return response
+
+    token = (await send("POST", "/v3/auth/tokens", password_body())).headers["X-Subject-Token"]
+    await send("GET", f"{TASKS_URL}?limit=5&offset=0", token=token)
+    await send("POST", TASKS_URL, load_example("start-auto-label.json"), token=token)
+    task_id = answers[-1][1]["task_id"]
+    await send("GET", f"{TASKS_URL}/{task_id}", token=token)
+    await send("GET", DATASET_URL, token=token)
+    await send("GET", f"{TASKS_URL}/{UNKNOWN_TASK}", token=token)
+    await send("POST", f"{TASKS_URL}/{UNKNOWN_TASK}/stop", token=token)
+    return answers
+
+
+async def deviating_scenario(aiohttp_client, folder: Path) -> Path:
+    """An active scenario: the emulator's own dataset answer plus a field, two other errors."""
+    plain = await aiohttp_client(create_app(Config(obs_port=None)))
+    dataset = await (await plain.get(DATASET_URL, headers={"X-Auth-Token": "t"})).json()
+    dataset["extra_field"] = "only the upstream has this"
+    scenario = {
+        "name": "upstream-deviates",
+        "active": True,
+        "rules": [
+            {
+                "name": "extra-field",
+                "match": {"method": "GET", "path": DATASET_URL},
+                "respond": {"status": 200, "body": dataset},
+            },
+            {
+                "name": "other-error-code",
+                "match": {"method": "GET", "path": f"{TASKS_URL}/{UNKNOWN_TASK}"},
+                "respond": {"error": "ModelArts.4352", "status": 400},
+            },
+            {
+                "name": "other-status",
+                "match": {"method": "POST", "path": f"{TASKS_URL}/{UNKNOWN_TASK}/stop"},
+                "respond": {
+                    "status": 404,
+                    "body": {"error_code": "ModelArts.4612", "error_msg": "Task not found"},
+                },
+            },
+        ],
+    }
+    path = folder / "upstream-deviates.yaml"
+    path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def start_upstream(aiohttp_server, aiohttp_client, tmp_path):
+    """A second emulator on 127.0.0.1 playing the cloud: strict auth, optionally deviating."""
+
+    async def start(*, deviating: bool = True):
+        scenarios = (await deviating_scenario(aiohttp_client, tmp_path),) if deviating else ()
+        config = Config(auth="strict", scenarios=scenarios, obs_port=None)
+        return await aiohttp_server(create_app(config))
+
+    return start
+
+
+@pytest.fixture
+def start_proxy(aiohttp_client, tmp_path):
+    async def start(upstream, **config_fields):
+        config_fields.setdefault("record", tmp_path / "recording")
+        url = str(upstream.make_url("")).rstrip("/")
+        return await aiohttp_client(
+            create_app(Config(proxy_to=url, obs_port=None, **config_fields))
+        )
+
+    return start
+
+
+@pytest.fixture
+async def recorded(start_upstream, start_proxy, tmp_path):
+    """What the client got through the proxy, and the folder the proxy recorded into."""
+    upstream = await start_upstream()
+    answers = await run_flow(await start_proxy(upstream))
+    await upstream.close()
+    return answers, tmp_path / "recording"
+
+
+def rules_of(folder: Path) -> list[dict]:
+    return yaml.safe_load((folder / FILE_NAME).read_text(encoding="utf-8"))["rules"]
+
+
+def run_compare(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*EMULATOR_COMMAND, "compare", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+# --- record ---------------------------------------------------------------------------
+
+
+async def test_the_client_gets_the_upstreams_answers(recorded):
+    answers, _ = recorded
+
+    assert answers[4][1]["extra_field"] == "only the upstream has this"
+    assert answers[5] == (
+        400,
+        {"error_code": "ModelArts.4352", "error_msg": answers[5][1]["error_msg"]},
+    )
+    assert answers[6] == (404, {"error_code": "ModelArts.4612", "error_msg": "Task not found"})
+
+
+async def test_the_recording_holds_each_answer_as_a_rule(recorded):
+    answers, folder = recorded
+
+    rules = rules_of(folder)
+
+    assert [(r["respond"]["status"], r["respond"].get("body")) for r in rules] == answers
+    assert [r["match"]["method"] for r in rules] == [
+        "POST",
+        "GET",
+        "POST",
+        "GET",
+        "GET",
+        "GET",
+        "POST",
+    ]
+
+
+async def test_the_recording_loads_as_a_valid_scenario(recorded):
+    _, folder = recorded
+    loader = ScenarioLoader(load_contract(Config().with_defaults_resolved().schemas_dir))
+
+    scenario = loader.load_paths([folder])[0]
+
+    assert (scenario.name, scenario.active, len(scenario.rules)) == ("recording", True, 7)
+
+
+async def test_the_recording_keeps_no_secret(recorded):
+    _, folder = recorded
+    text = (folder / FILE_NAME).read_text(encoding="utf-8")
+
+    assert "demo-password" not in text
+    assert rules_of(folder)[0]["respond"]["headers"] == {"X-Subject-Token": "***"}
+    assert rules_of(folder)[0]["match"]["body"]["subset"]["auth"]["identity"]["password"] == {
+        "user": {"name": "demo-user", "domain": {"name": "demo-domain"}}
+    }
+
+
+async def test_a_request_made_twice_replays_its_answers_in_order(
+    start_upstream, start_proxy, tmp_path
+):
+    proxy = await start_proxy(await start_upstream(deviating=False))
+    for _ in range(2):
+        await proxy.get(f"{TASKS_URL}?limit=1", headers={"X-Auth-Token": "t"})
+
+    rules = rules_of(tmp_path / "recording")
+
+    assert [rule.get("times") for rule in rules] == [1, None]
+
+
+# --- replay ---------------------------------------------------------------------------
+
+
+async def test_replay_answers_the_same_with_the_upstream_gone(recorded, aiohttp_client):
+    answers, folder = recorded
+    replay = await aiohttp_client(create_app(Config(scenarios=(folder,), obs_port=None)))
+
+    assert await run_flow(replay) == answers
+
+
+# --- compare --------------------------------------------------------------------------
+
+
+async def test_compare_finds_exactly_the_three_deviations(recorded, tmp_path):
+    _, folder = recorded
+    report_file = tmp_path / "drift.json"
+
+    result = run_compare(str(folder), "--format", "json", "--output", str(report_file))
+
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    found = {
+        place: [d["kind"] for d in entry["differences"]]
+        for place, entry in enumerate(report["interactions"], start=1)
+        if entry["differences"]
+    }
+    assert result.returncode == 1, result.stderr
+    assert found == DEVIATIONS
+    assert report["summary"]["drifted"] == 3
+
+
+async def test_compare_names_the_differences_in_markdown(recorded):
+    _, folder = recorded
+
+    result = run_compare(str(folder))
+
+    assert result.returncode == 1
+    assert "missing: $.extra_field is missing in the emulator" in result.stdout
+    assert "error_code: recorded ModelArts.4352, emulator ModelArts.4612" in result.stdout
+    assert "status: recorded 404, emulator 400" in result.stdout
+
+
+async def test_compare_of_a_faithful_recording_exits_0(start_upstream, start_proxy, tmp_path):
+    await run_flow(await start_proxy(await start_upstream(deviating=False)))
+
+    result = run_compare(str(tmp_path / "recording"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "differing: 0" in result.stdout
