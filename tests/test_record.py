@@ -9,6 +9,7 @@ gone, and compare must find exactly those three differences and nothing else.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from pathlib import Path
 
@@ -16,12 +17,12 @@ import pytest
 import yaml
 
 from emulator.app import create_app
-from emulator.config import Config
+from emulator.config import Config, load_config
 from emulator.contract import load_contract
 from emulator.record.recorder import FILE_NAME
 from emulator.scenarios.loader import ScenarioLoader
 from tests.conftest import DEMO_DATASET, DEMO_PROJECT, EMULATOR_COMMAND, TASKS_URL, load_example
-from tests.test_auth import password_body
+from tests.test_auth import AK, SK, password_body, signed
 
 DATASET_URL = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}"
 UNKNOWN_TASK = "NoSuchTask000000000"
@@ -239,3 +240,88 @@ async def test_compare_of_a_faithful_recording_exits_0(start_upstream, start_pro
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "differing: 0" in result.stdout
+
+
+# --- AK/SK through the proxy, with a real client's signature --------------------------
+
+CLIENT_AK, CLIENT_SK = "CLIENTSIDEKEY0000001", "client-side-secret-key-000000000000000"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("POST", TASKS_URL, json.dumps(load_example("start-auto-label.json")).encode()),
+        ("GET", f"{TASKS_URL}?task_name=a%20b&limit=3", b""),
+    ],
+    ids=["json-body", "encoded-query"],
+)
+async def test_huaweicloudsdkcore_requests_are_resigned_for_the_upstream(
+    start_upstream, start_proxy, tmp_path, method, url, body
+):
+    upstream = await start_upstream(deviating=False)  # strict: checks every signature
+    proxy = await start_proxy(upstream, upstream_ak=AK, upstream_sk=SK)
+    headers = signed(proxy, method, url, body, ak=CLIENT_AK, sk=CLIENT_SK)
+
+    response = await proxy.request(method, url, data=body, headers=headers)
+
+    assert response.status == 200, await response.text()
+    text = (tmp_path / "recording" / FILE_NAME).read_text(encoding="utf-8")
+    for secret in (CLIENT_AK, CLIENT_SK, AK, SK, headers["Authorization"].rsplit("=", 1)[1]):
+        assert secret not in text
+
+
+async def test_signed_requests_need_upstream_keys(start_upstream, start_proxy, tmp_path):
+    proxy = await start_proxy(await start_upstream(deviating=False))
+    headers = signed(proxy, "GET", TASKS_URL, ak=CLIENT_AK, sk=CLIENT_SK)
+
+    response = await proxy.get(TASKS_URL, headers=headers)
+
+    assert response.status == 401
+    assert "--upstream-ak" in (await response.json())["error_msg"]
+    assert not (tmp_path / "recording" / FILE_NAME).exists()
+
+
+# --- failing clearly ------------------------------------------------------------------
+
+
+async def test_an_unreachable_upstream_is_a_502_and_the_proxy_keeps_serving(aiohttp_client):
+    with socket.socket() as probe:  # a loopback port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    proxy = await aiohttp_client(create_app(Config(proxy_to=closed, obs_port=None)))
+
+    response = await proxy.get(TASKS_URL, headers={"X-Auth-Token": "t"})
+
+    assert response.status == 502
+    assert (await response.json())["error_code"] == "ModelArts.0010"
+    assert (await proxy.get("/openapi.json")).status == 200
+
+
+def test_record_without_an_upstream_stops_the_start(tmp_path):
+    result = subprocess.run(
+        [*EMULATOR_COMMAND, "--record", str(tmp_path), "--port", "0", "--obs-port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "--record and --proxy-iam-to need --proxy-to" in result.stderr
+
+
+def test_upstream_keys_come_from_the_environment():
+    config = load_config(
+        ["--proxy-to", "https://modelarts.example.test/"],
+        {"MODELARTS_EMULATOR_UPSTREAM_AK": "ak", "MODELARTS_EMULATOR_UPSTREAM_SK": "sk"},
+    )
+
+    assert (config.proxy_to, config.upstream_ak, config.upstream_sk) == (
+        "https://modelarts.example.test",
+        "ak",
+        "sk",
+    )
+
+
+def test_proxy_to_must_be_an_http_url():
+    with pytest.raises(SystemExit):
+        load_config(["--proxy-to", "modelarts.example.test"], {})
