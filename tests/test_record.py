@@ -8,6 +8,7 @@ gone, and compare must find exactly those three differences and nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
@@ -19,6 +20,7 @@ import yaml
 from emulator.app import create_app
 from emulator.config import Config, load_config
 from emulator.contract import load_contract
+from emulator.errors import StartupError
 from emulator.record.recorder import FILE_NAME
 from emulator.scenarios.loader import ScenarioLoader
 from tests.conftest import DEMO_DATASET, DEMO_PROJECT, EMULATOR_COMMAND, TASKS_URL, load_example
@@ -90,8 +92,11 @@ async def deviating_scenario(aiohttp_client, folder: Path) -> Path:
 def start_upstream(aiohttp_server, aiohttp_client, tmp_path):
     """A second emulator on 127.0.0.1 playing the cloud: strict auth, optionally deviating."""
 
-    async def start(*, deviating: bool = True):
+    async def start(*, deviating: bool = True, scenario: dict | None = None):
         scenarios = (await deviating_scenario(aiohttp_client, tmp_path),) if deviating else ()
+        if scenario is not None:
+            (tmp_path / "upstream.yaml").write_text(yaml.safe_dump(scenario), encoding="utf-8")
+            scenarios = (tmp_path / "upstream.yaml",)
         config = Config(auth="strict", scenarios=scenarios, obs_port=None)
         return await aiohttp_server(create_app(config))
 
@@ -190,6 +195,39 @@ async def test_a_request_made_twice_replays_its_answers_in_order(
     rules = rules_of(tmp_path / "recording")
 
     assert [rule.get("times") for rule in rules] == [1, None]
+
+
+async def test_secrets_inside_answers_are_masked(start_upstream, start_proxy, tmp_path):
+    credential = {"access": "TEMPAK", "secret": "TEMPSK", "securitytoken": "TEMPST"}
+    answer = {"credential": credential, "token": "TOKENVALUE", "name": "kept"}
+    rule = {"match": {"path": "/v3/projects"}, "respond": {"status": 200, "body": answer}}
+    upstream = await start_upstream(
+        deviating=False, scenario={"name": "secrets", "active": True, "rules": [rule]}
+    )
+    proxy = await start_proxy(upstream)
+
+    await proxy.get("/v3/projects?name=eu-de", headers={"X-Auth-Token": "t"})
+
+    assert rules_of(tmp_path / "recording")[0]["respond"]["body"] == {
+        "credential": {"access": "***", "secret": "***", "securitytoken": "***"},
+        "token": "***",
+        "name": "kept",
+    }
+
+
+async def test_a_second_session_adds_to_the_recording(start_upstream, start_proxy, tmp_path):
+    upstream = await start_upstream(deviating=False)
+    for _ in range(2):
+        proxy = await start_proxy(upstream)
+        await proxy.get(f"{TASKS_URL}?limit=1", headers={"X-Auth-Token": "t"})
+        await proxy.close()
+
+    rules = rules_of(tmp_path / "recording")
+
+    assert [(rule["name"][:4], rule.get("times")) for rule in rules] == [
+        ("0001", 1),
+        ("0002", None),
+    ]
 
 
 # --- replay ---------------------------------------------------------------------------
@@ -295,6 +333,68 @@ async def test_an_unreachable_upstream_is_a_502_and_the_proxy_keeps_serving(aioh
     assert response.status == 502
     assert (await response.json())["error_code"] == "ModelArts.0010"
     assert (await proxy.get("/openapi.json")).status == 200
+
+
+async def test_compare_maps_the_ids_of_the_recorded_account(recorded, tmp_path):
+    _, folder = recorded
+    recording = folder / FILE_NAME
+    theirs = "0123456789abcdef0123456789abcdef"
+    document = yaml.safe_load(recording.read_text(encoding="utf-8").replace(DEMO_PROJECT, theirs))
+    del document["rules"][0]  # no token answer to learn the project from
+    recording.write_text(yaml.safe_dump(document), encoding="utf-8")
+
+    unmapped = run_compare(str(folder), "--format", "json")
+    mapped = run_compare(str(folder), "--format", "json", "--map", f"{theirs}={DEMO_PROJECT}")
+
+    differing = [
+        [
+            place
+            for place, entry in enumerate(json.loads(r.stdout)["interactions"], 1)
+            if entry["differences"]
+        ]
+        for r in (unmapped, mapped)
+    ]
+    assert differing[0][:3] == [1, 2, 3]  # unmapped, the successes fail in another project
+    assert differing[1] == [4, 5, 6]  # mapped, only the upstream's deviations remain
+
+
+def test_compare_of_an_invalid_recording_exits_2_naming_the_line(tmp_path):
+    (tmp_path / "recording.yaml").write_text("name: broken\nrules:\n  - respond: {status: 99}\n")
+
+    result = run_compare(str(tmp_path))
+
+    assert result.returncode == 2
+    assert "recording.yaml:3:" in result.stderr
+
+
+async def test_compare_against_a_running_emulator(recorded, aiohttp_server, tmp_path):
+    _, folder = recorded
+    server = await aiohttp_server(create_app(Config(obs_port=None)))
+    process = await asyncio.create_subprocess_exec(
+        *EMULATOR_COMMAND,
+        "compare",
+        str(folder),
+        "--against",
+        str(server.make_url("")),
+        "--format",
+        "json",
+        "--password",
+        "demo-password",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    output, _ = await process.communicate()
+
+    report = json.loads(output)
+    assert process.returncode == 1
+    assert report["against"] == str(server.make_url("")).rstrip("/")
+    assert [
+        place for place, entry in enumerate(report["interactions"], 1) if not entry["same"]
+    ] == [5, 6, 7]
+
+
+def test_upstream_keys_go_together(tmp_path):
+    with pytest.raises(StartupError, match="--upstream-ak and --upstream-sk go together"):
+        create_app(Config(proxy_to="http://127.0.0.1:1", upstream_ak="ak", obs_port=None))
 
 
 def test_record_without_an_upstream_stops_the_start(tmp_path):

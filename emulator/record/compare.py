@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +66,8 @@ class IdMap:
 class Target:
     url: str
     token: str
-    passwords: dict[str, str] = field(default_factory=dict)  # user name -> password
+    passwords: Mapping[str, str] = field(default_factory=dict)  # user name -> password
+    password: str | None = None  # for users ``passwords`` does not name
 
 
 async def compare(
@@ -90,7 +91,7 @@ async def _one(
     body = ids.value(interaction.body)
     if body is not None:
         headers["Content-Type"] = "application/json"
-        body = _with_password(interaction.path, body, target.passwords)
+        body = _with_password(interaction.path, body, target)
     try:
         async with session.request(
             interaction.method,
@@ -140,13 +141,15 @@ def _json(raw: bytes) -> object:
         return raw.decode("utf-8", errors="replace")
 
 
-def _with_password(path: str, body: object, passwords: dict[str, str]) -> object:
-    """A recorded IAM password request lost its password; the in-process seed has it."""
+def _with_password(path: str, body: object, target: Target) -> object:
+    """A recorded IAM password request lost its password; put the target's back."""
     if not path.endswith("/auth/tokens") or not isinstance(body, dict):
         return body
     user = body.get("auth", {}).get("identity", {}).get("password", {}).get("user")
-    if isinstance(user, dict) and "password" not in user and user.get("name") in passwords:
-        user["password"] = passwords[user["name"]]
+    if isinstance(user, dict) and "password" not in user:
+        password = target.passwords.get(user.get("name"), target.password)
+        if password is not None:
+            user["password"] = password
     return body
 
 
@@ -187,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     parser.add_argument("--output", type=Path, help="write the report here (default: stdout)")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="X-Auth-Token sent with --against")
+    parser.add_argument(
+        "--password",
+        help="with --against: the password a recorded IAM password request sends (the "
+        "recording leaves it out; in process, the seed's user of that name has it)",
+    )
     parser.add_argument(
         "--map",
         action="append",
@@ -232,7 +240,8 @@ async def _run(args: argparse.Namespace, ids: IdMap) -> tuple[str, bool]:
     interactions, skipped = load_recording(args.recording, contract)
     if args.against:
         against = args.against.rstrip("/")
-        outcomes = await compare(interactions, Target(against, args.token), ids)
+        target = Target(against, args.token, password=args.password)
+        outcomes = await compare(interactions, target, ids)
     else:
         against = f"an in-process emulator on {args.seed or 'the bundled seed'}"
         outcomes = await _in_process(args.seed, lambda target: compare(interactions, target, ids))

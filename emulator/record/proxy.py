@@ -53,8 +53,9 @@ class Upstream:
     @property
     def host(self) -> str:
         """The Host header the upstream expects (and its signatures cover)."""
-        port = self.base.explicit_port
-        return self.base.raw_host + (f":{port}" if port is not None else "")
+        host, port = self.base.raw_host or "", self.base.explicit_port
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address
+        return host + (f":{port}" if port is not None else "")
 
 
 UPSTREAM: web.AppKey[Upstream] = web.AppKey("upstream")
