@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from aiohttp import web
 from emulator.errors import StartupError
 from emulator.record.replay_requests import RecordedInteraction, load_recording
 from emulator.record.report import Outcome, render_json, render_markdown
-from emulator.record.shapes import Difference, shape_differences
+from emulator.record.shapes import Difference, error_code, shape_differences
 
 DEFAULT_TOKEN = "compare-token"
 REQUEST_TIMEOUT_SECONDS = 60
@@ -126,12 +126,6 @@ def differences(interaction: RecordedInteraction, status: int, actual: object) -
     return found
 
 
-def error_code(body: object) -> str | None:
-    if isinstance(body, dict) and isinstance(body.get("error_code"), str):
-        return body["error_code"]
-    return None
-
-
 def _json(raw: bytes) -> object:
     if not raw:
         return None
@@ -156,7 +150,9 @@ def _with_password(path: str, body: object, target: Target) -> object:
 # --- the in-process emulator ----------------------------------------------------------
 
 
-async def _in_process(seed: Path | None, run) -> object:
+async def _in_process(
+    seed: Path | None, run: Callable[[Target], Awaitable[list[Outcome]]]
+) -> list[Outcome]:
     """Run ``run(target)`` against an emulator served on a free loopback port."""
     from emulator.api import keys
     from emulator.app import create_app, url_of

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from emulator import __version__
 from emulator.record.replay_requests import RecordedInteraction
-from emulator.record.shapes import Difference
+from emulator.record.shapes import Difference, error_code
 
 
 @dataclass
@@ -42,7 +42,7 @@ def render_json(recording: str, against: str, outcomes: list[Outcome], skipped: 
                 "path": o.interaction.path,
                 "recorded": {
                     "status": o.interaction.status,
-                    "error_code": _code(o.interaction.response),
+                    "error_code": error_code(o.interaction.response),
                 },
                 "emulator": {"status": o.status, "error_code": o.error_code},
                 "same": not o.differences,
@@ -74,7 +74,7 @@ def render_markdown(recording: str, against: str, outcomes: list[Outcome], skipp
         "|---|---|---|---|",
     ]
     for o in outcomes:
-        recorded = _status(o.interaction.status, _code(o.interaction.response))
+        recorded = _status(o.interaction.status, error_code(o.interaction.response))
         emulator = "no answer" if o.status is None else _status(o.status, o.error_code)
         found = "<br>".join(_cell(f"{d.kind}: {d.detail}") for d in o.differences) or "same"
         lines.append(f"| `{_cell(o.interaction.name)}` | {recorded} | {emulator} | {found} |")
@@ -83,12 +83,6 @@ def render_markdown(recording: str, against: str, outcomes: list[Outcome], skipp
 
 def _status(status: int, code: str | None) -> str:
     return f"{status} {code}" if code else str(status)
-
-
-def _code(body: object) -> str | None:
-    if isinstance(body, dict) and isinstance(body.get("error_code"), str):
-        return body["error_code"]
-    return None
 
 
 def _cell(text: str) -> str:

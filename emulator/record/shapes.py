@@ -24,6 +24,13 @@ class Difference:
         return {"kind": self.kind, "detail": self.detail}
 
 
+def error_code(body: object) -> str | None:
+    """The ModelArts ``error_code`` of an answer's body, if it has one."""
+    if isinstance(body, dict) and isinstance(body.get("error_code"), str):
+        return body["error_code"]
+    return None
+
+
 def type_name(value: object) -> str:
     if value is None:
         return "null"
