@@ -230,6 +230,15 @@ async def test_a_second_session_adds_to_the_recording(start_upstream, start_prox
     ]
 
 
+async def test_iam_version_discovery_goes_upstream(start_upstream, start_proxy, tmp_path):
+    proxy = await start_proxy(await start_upstream(deviating=False))
+
+    response = await proxy.get("/v3")
+
+    assert response.status == 200
+    assert rules_of(tmp_path / "recording")[0]["match"] == {"method": "GET", "path": "/v3"}
+
+
 # --- replay ---------------------------------------------------------------------------
 
 

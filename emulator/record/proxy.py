@@ -101,6 +101,7 @@ def install_proxy(app: web.Application, config: Config) -> None:
 def _forwarding_app(upstream: Upstream) -> web.Application:
     app = web.Application()
     app[UPSTREAM] = upstream
+    app.router.add_route("*", "", forward)  # the prefix itself: GET /v3 is IAM discovery
     app.router.add_route("*", "/{tail:.*}", forward)
     return app
 
