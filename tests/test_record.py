@@ -239,6 +239,16 @@ async def test_iam_version_discovery_goes_upstream(start_upstream, start_proxy, 
     assert rules_of(tmp_path / "recording")[0]["match"] == {"method": "GET", "path": "/v3"}
 
 
+async def test_the_journal_lists_proxied_requests_with_secrets_masked(start_upstream, start_proxy):
+    proxy = await start_proxy(await start_upstream(deviating=False))
+    await proxy.get(TASKS_URL, headers={"X-Auth-Token": "secret-token-value"})
+
+    journal = await (await proxy.get("/_emulator/journal")).json()
+
+    assert TASKS_URL in json.dumps(journal)
+    assert "secret-token-value" not in json.dumps(journal)
+
+
 # --- replay ---------------------------------------------------------------------------
 
 
