@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from emulator.api.payloads import read_body
 from emulator.codes import BAD_AUTHORIZATION, INTERNAL_ERROR
 from emulator.config import Config
 from emulator.errors import ModelArtsError, StartupError
@@ -109,7 +110,7 @@ def _forwarding_app(upstream: Upstream) -> web.Application:
 async def forward(request: web.Request) -> web.Response:
     """Send the request upstream as the client sent it (re-signed if signed); return its answer."""
     upstream = request.app[UPSTREAM]
-    body = await request.read()
+    body = await read_body(request)  # bounded in size and time, like every reader
     headers = {
         name.lower(): value
         for name, value in request.headers.items()
