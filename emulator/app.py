@@ -43,6 +43,7 @@ from emulator.errors import ModelArtsError
 from emulator.journal import Journal
 from emulator.obs.server import create_obs_app
 from emulator.obs.store import ObjectStore
+from emulator.record.proxy import install_proxy, proxy_configured
 from emulator.scenarios.engine import ScenarioBook
 from emulator.scenarios.loader import ScenarioLoader
 from emulator.seed import SEED_SCHEMA, load_seed
@@ -112,8 +113,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.ENDPOINTS] = keys.Endpoints()
     app[keys.COVERAGE] = CoverageRecorder(contract)
     add_routes(app, ROOT_ROUTES)
-    app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
-    app.add_subapp(IAM_PREFIX, create_iam_app())
+    if proxy_configured(config):  # record mode: an upstream answers /v2 and /v3
+        install_proxy(app, config)
+    else:
+        app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
+        app.add_subapp(IAM_PREFIX, create_iam_app())
     app.add_subapp(CONTROL_PREFIX, create_control_app())
     app[keys.OPENAPI] = _openapi_document(contract)
     app.on_startup.append(_warm_up)

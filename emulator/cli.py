@@ -23,6 +23,11 @@ GC_YOUNG_THRESHOLD = 20_000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["compare"]:  # subcommand: emulator/record/compare.py
+        from emulator.record.compare import main as compare_main
+
+        return compare_main(argv[1:])
     try:
         config = load_config(argv)
     except StartupError as error:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from emulator import __version__
 from emulator.errors import StartupError
@@ -86,6 +87,14 @@ def _parse_positive(text: str) -> int:
     return number
 
 
+def _parse_url(text: str) -> str:
+    value = text.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
+    return value
+
+
 def _parse_count(text: str) -> int:
     number = _whole_number(text, "a whole number >= 0")
     if number < 0:
@@ -116,6 +125,12 @@ class Config:
     body_timeout: float = 30.0
     log_level: str = "info"
     schemas_dir: Path | None = None
+    # Record mode (emulator/record/): forward /v2 and /v3 upstream and write what answered.
+    proxy_to: str | None = None
+    proxy_iam_to: str | None = None
+    record: Path | None = None
+    upstream_ak: str | None = None
+    upstream_sk: str | None = None
 
     @property
     def loopback_only(self) -> bool:
@@ -252,6 +267,42 @@ SETTINGS: tuple[Setting, ...] = (
         "contract folder (generated JSON Schemas)",
         Path,
         default_text="the installed contract",
+    ),
+    # Record mode (emulator/record/).
+    Setting(
+        "proxy_to",
+        "--proxy-to",
+        "record mode: forward /v2 (and /v3) requests to this URL",
+        _parse_url,
+        default_text="none",
+    ),
+    Setting(
+        "proxy_iam_to",
+        "--proxy-iam-to",
+        "record mode: forward /v3 requests here instead",
+        _parse_url,
+        default_text="the --proxy-to URL",
+    ),
+    Setting(
+        "record",
+        "--record",
+        "record mode: folder the proxied interactions are written to",
+        Path,
+        default_text="none",
+    ),
+    Setting(
+        "upstream_ak",
+        "--upstream-ak",
+        "record mode: access key that re-signs AK/SK requests",
+        str,
+        default_text="none",
+    ),
+    Setting(
+        "upstream_sk",
+        "--upstream-sk",
+        "record mode: secret key that re-signs AK/SK requests",
+        str,
+        default_text="none",
     ),
 )
 
