@@ -348,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="modelarts-emulator",
         description="Local emulator of the ModelArts intelligent-task API.",
         epilog="Flags win over the environment variables named in brackets, which win "
-        "over the defaults.",
+        "over the defaults. `modelarts-emulator compare RECORDING` replays a recording "
+        "against an emulator and reports the drift (see `compare --help`).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     for setting in SETTINGS:

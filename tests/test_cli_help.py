@@ -195,3 +195,7 @@ def test_readme_seed_example_is_the_shipped_example_seed():
     seed = REPO / "examples" / "seed"
     assert readme_example("seed") == (seed / "seed.yaml").read_text()
     assert (seed / "fixtures" / "a.jpg").is_file()
+
+
+def test_help_names_the_compare_subcommand():
+    assert "compare RECORDING" in " ".join(build_parser().format_help().split())
