@@ -7,6 +7,7 @@ the reason, when Chromium, its driver or selenium is missing: ``.ci/run`` instal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.pytest_plugin import start_emulator
+from emulator.pytest_plugin import EmulatorError, start_emulator
 from tests.conftest import DEMO_DATASET, DEMO_PROJECT, REPO
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.skipif(
     "(apt-get install -y chromium chromium-driver)",
 )
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -91,7 +93,11 @@ def _open(browser, emulator, page: str) -> None:
 
 
 def _wait(browser, condition):
-    return WebDriverWait(browser, WAIT_SECONDS).until(condition)
+    # A page that reloads (a form answered, a poll) leaves found elements stale: look again.
+    waiting = WebDriverWait(
+        browser, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return waiting.until(condition)
 
 
 def _text(browser, css: str) -> str:
@@ -159,24 +165,30 @@ def test_keyboard_reaches_the_skip_link_then_the_navigation(browser, emulator):
 
 
 def test_load_and_activate_a_scenario(browser, emulator, shots):
-    _open(browser, emulator, "scenarios")
-    scenario = REPO / "scenarios" / "dataset-not-found.yaml"
-    browser.find_element(By.ID, "scenario-file").send_keys(str(scenario))
-    browser.find_element(By.CSS_SELECTOR, "form[aria-label='Load a scenario'] button").click()
-    _wait(browser, lambda b: "Loaded scenario dataset-not-found" in _text(b, "main"))
-    browser.find_element(By.CSS_SELECTOR, "button[aria-label='Activate dataset-not-found']").click()
-    _wait(browser, lambda b: "Activated scenario" in _text(b, "main"))
-    row = "#scenario-dataset-not-found .scenario-active"
-    assert _text(browser, row) == "active"
-    _, answer, _ = emulator.call("GET", f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}/tasks")
-    assert answer["error_code"] == "ModelArts.6623"
-    browser.refresh()
-    assert "dataset-missing-below: 1" in _text(browser, "#scenario-dataset-not-found")
-    browser.save_screenshot(str(shots / "scenarios-active.png"))
-    browser.find_element(
-        By.CSS_SELECTOR, "button[aria-label='Deactivate dataset-not-found']"
-    ).click()
-    _wait(browser, lambda b: _text(b, row) == "inactive")
+    try:
+        _open(browser, emulator, "scenarios")
+        scenario = REPO / "scenarios" / "dataset-not-found.yaml"
+        browser.find_element(By.ID, "scenario-file").send_keys(str(scenario))
+        browser.find_element(By.CSS_SELECTOR, "form[aria-label='Load a scenario'] button").click()
+        _wait(browser, lambda b: "Loaded scenario dataset-not-found" in _text(b, "main"))
+        browser.find_element(
+            By.CSS_SELECTOR, "button[aria-label='Activate dataset-not-found']"
+        ).click()
+        _wait(browser, lambda b: "Activated scenario" in _text(b, "main"))
+        row = "#scenario-dataset-not-found .scenario-active"
+        assert _text(browser, row) == "active"
+        _, answer, _ = emulator.call("GET", f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}/tasks")
+        assert answer["error_code"] == "ModelArts.6623"
+        browser.refresh()
+        assert "dataset-missing-below: 1" in _text(browser, "#scenario-dataset-not-found")
+        browser.save_screenshot(str(shots / "scenarios-active.png"))
+        browser.find_element(
+            By.CSS_SELECTOR, "button[aria-label='Deactivate dataset-not-found']"
+        ).click()
+        _wait(browser, lambda b: _text(b, row) == "inactive")
+    finally:  # the module's emulator serves the other tests: never leave it scripted
+        with contextlib.suppress(EmulatorError):  # not loaded: nothing to undo
+            emulator.deactivate("dataset-not-found")
 
 
 def test_advance_the_clock_in_the_console_and_the_task_succeeds(browser, emulator, shots):
