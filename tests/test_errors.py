@@ -235,3 +235,14 @@ async def test_an_oversized_body_is_logged_as_refused(client, caplog):
         await client.post(TASKS_URL, data=b"x" * (MAX_BODY_BYTES + 1))
 
     assert f"POST {TASKS_URL} refused: ModelArts.4104" in caplog.text
+
+
+async def test_each_missing_field_is_named_once(client):
+    url = TASKS_URL.split("/datasets/")[0] + "/datasets"
+
+    response = await client.post(url, json={"dataset_name": "only-a-name"})
+
+    message = (await response.json())["error_msg"]
+    assert response.status == 400
+    for field in ("data_sources", "work_path", "work_path_type"):
+        assert message.count(f"$.{field}: missing required field") == 1

@@ -233,10 +233,12 @@ def _parse_scalar(text: str, wanted: set[str]) -> int | float | bool | None:
 
 
 def _violations(errors: Iterable[ValidationError]) -> list[Violation]:
-    found: list[Violation] = []
+    # jsonschema reports a "required" error per missing field, each naming the whole list:
+    # every violation is listed once.
+    found: dict[Violation, None] = {}
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
-        found.extend(_describe(error))
-    return found
+        found.update(dict.fromkeys(_describe(error)))
+    return list(found)
 
 
 def json_path(parts: Iterable[object]) -> str:
