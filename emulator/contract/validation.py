@@ -37,6 +37,12 @@ _JSON_TYPES = {
 }
 _COERCIBLE = {"integer", "number", "boolean"}
 _SHOWN_VALUE_LENGTH = 60
+# Refusals remembered per validator: contract tests send the same invalid bodies again and
+# again, and explaining a refusal (jsonschema) is most of the refusal path's cost. Bounded
+# in count and in size of the body they are remembered by.
+MAX_REMEMBERED_REFUSALS = 512
+MAX_REMEMBERED_SOURCE_BYTES = 4096
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,7 @@ class PayloadValidator:
             True: json.dumps(closed_schema, sort_keys=True),
         }
         self._fast: dict[bool, Callable[[object], object]] = {}
+        self._refused: dict[tuple[bool, object], tuple[Violation, ...]] = {}
 
     def compile_fast(self, *, strict: bool) -> None:
         self._fast[strict] = _compiled(self._texts[strict])
@@ -130,16 +137,30 @@ class PayloadValidator:
             return False
         return True
 
-    def validate(self, payload: object, *, strict: bool) -> list[Violation]:
+    def validate(
+        self, payload: object, *, strict: bool, source: tuple | None = None
+    ) -> list[Violation]:
         """Violations of ``payload``; in lenient mode coercible strings are converted in place.
 
         A payload without violations also gets its absent documented defaults (when
-        ``fill_defaults``).
+        ``fill_defaults``). ``source``, hashable and ending with the raw body the payload
+        was parsed from, names the payload for ``known_refusal`` when it is refused.
         """
         violations = self._check(payload, strict)
         if not violations and self.fill_defaults:
             apply_defaults(payload, self.schema, self.schema.get("$defs", {}))
+        if violations and _rememberable(source):
+            if len(self._refused) >= MAX_REMEMBERED_REFUSALS:
+                del self._refused[next(iter(self._refused))]  # the oldest goes
+            self._refused[(strict, source)] = tuple(violations)
         return violations
+
+    def known_refusal(self, source: tuple | None, *, strict: bool) -> list[Violation] | None:
+        """The violations the payload ``source`` names was refused for before, if it was."""
+        if not self._refused or not _rememberable(source):
+            return None
+        known = self._refused.get((strict, source))
+        return None if known is None else list(known)
 
     def _check(self, payload: object, strict: bool) -> list[Violation]:
         if self._passes_fast(payload, strict):
@@ -153,6 +174,14 @@ class PayloadValidator:
         if any(converted):
             errors = list(self._lenient.iter_errors(payload))
         return _violations(errors)
+
+
+def _rememberable(source: tuple | None) -> bool:
+    return (
+        source is not None
+        and isinstance(source[-1], bytes)
+        and len(source[-1]) <= MAX_REMEMBERED_SOURCE_BYTES
+    )
 
 
 def apply_defaults(payload: object, node: dict, defs: dict) -> None:
@@ -169,7 +198,9 @@ def apply_defaults(payload: object, node: dict, defs: dict) -> None:
             if name in payload:
                 apply_defaults(payload[name], child, defs)
             elif "default" in child:
-                payload[name] = copy.deepcopy(child["default"])
+                default = child["default"]
+                immutable = isinstance(default, _IMMUTABLE)
+                payload[name] = default if immutable else copy.deepcopy(default)
         extra = node.get("additionalProperties")
         if isinstance(extra, dict):
             for name, value in payload.items():
