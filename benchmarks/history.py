@@ -23,7 +23,7 @@ START = {
     "collect_key_sample": True,
     "config": {"algorithm_type": "fast"},
 }
-REPEAT = 20000  # calls timed per measurement (best of 5 rounds)
+REPEAT = 20000  # calls timed per round (best of 15 rounds)
 STOPS = 300  # tasks stopped (once each) per round, 3 rounds
 
 
@@ -68,7 +68,7 @@ def compare(small: int = 1_000, large: int = 100_000) -> dict:
     calls = {small: _calls(small), large: _calls(large)}
     best: dict[int, dict[str, float]] = {small: {}, large: {}}
     for name in calls[small]:
-        rounds, repeat = (3, STOPS) if name == "stop_us" else (5, REPEAT)
+        rounds, repeat = (3, STOPS) if name == "stop_us" else (15, REPEAT)
         for _ in range(rounds):
             for size in (small, large):
                 took = _best_us(calls[size][name], rounds=1, repeat=repeat)
