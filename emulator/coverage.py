@@ -38,8 +38,10 @@ SMALL_BODY_BYTES = 64 * 1024
 LARGE_BODIES = 4
 MAX_BODY_BYTES = 16 * 1024 * 1024
 # Bodies already read for sent fields, remembered per operation (up to this many, each up
-# to SMALL_BODY_BYTES): a body seen before has nothing new to tell, and tests repeat theirs.
+# to SEEN_BODY_BYTES, so at most 1 MiB an operation): a body seen before has nothing new to
+# tell, and tests repeat theirs.
 MAX_SEEN_BODIES = 256
+SEEN_BODY_BYTES = 4096
 SERVED_CODES = frozenset(
     value for name, value in vars(codes).items() if name.isupper() and isinstance(value, str)
 )
@@ -173,7 +175,7 @@ class CoverageRecorder:
             if entry.large_bodies >= LARGE_BODIES:
                 return
             entry.large_bodies += 1
-        else:
+        elif len(raw_body) <= SEEN_BODY_BYTES:
             if raw_body in entry.seen_bodies:
                 return
             if len(entry.seen_bodies) < MAX_SEEN_BODIES:

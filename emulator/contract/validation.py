@@ -40,7 +40,7 @@ _SHOWN_VALUE_LENGTH = 60
 # Refusals remembered per validator: contract tests send the same invalid bodies again and
 # again, and explaining a refusal (jsonschema) is most of the refusal path's cost. Bounded
 # in count and in size of the body they are remembered by.
-MAX_REMEMBERED_REFUSALS = 512
+MAX_REMEMBERED_REFUSALS = 128  # with the size limit: at most 512 KiB a validator
 MAX_REMEMBERED_SOURCE_BYTES = 4096
 _IMMUTABLE = (str, int, float, bool, type(None))
 
