@@ -30,6 +30,7 @@ pytestmark = pytest.mark.skipif(
     "(apt-get install -y chromium chromium-driver)",
 )
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -91,7 +92,11 @@ def _open(browser, emulator, page: str) -> None:
 
 
 def _wait(browser, condition):
-    return WebDriverWait(browser, WAIT_SECONDS).until(condition)
+    # A page that reloads between finding an element and reading it is looked at again.
+    waiting = WebDriverWait(
+        browser, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return waiting.until(condition)
 
 
 def _text(browser, css: str) -> str:
