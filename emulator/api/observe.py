@@ -1,7 +1,8 @@
 """One log line and one journal entry per request, written after the answer is known.
 
 Root middleware: it sees every request, and leaves out of the journal those of sub-apps
-marked ``OFF_THE_RECORD`` (the control API's own calls).
+marked ``OFF_THE_RECORD`` (the control API's own calls). It also notes on the request
+which application holds the shared services, so the layers below find them in one lookup.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.payloads import SERVICES
 from emulator.coverage import record_request
 from emulator.journal import RecordedRequest
 
@@ -21,6 +23,7 @@ log = logging.getLogger("emulator.access")
 @web.middleware
 async def observe(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
+    services = request[SERVICES] = request.app  # the app this middleware belongs to
     response = await handler(request)
     elapsed_ms = (time.perf_counter() - started) * 1000
     error_code = request.get(keys.ERROR_CODE)
@@ -33,10 +36,10 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
             error_code or "-",
             elapsed_ms,
         )
-    journal = request.config_dict[keys.JOURNAL]
+    journal = services[keys.JOURNAL]
     if journal.enabled and not _off_the_record(request):
-        journal.record(_entry(request, response.status, error_code, elapsed_ms))
-    record_request(request, response.status, error_code)
+        journal.record(_entry(request, services, response.status, error_code, elapsed_ms))
+    record_request(request, response.status, error_code, services[keys.COVERAGE])
     return response
 
 
@@ -45,10 +48,14 @@ def _off_the_record(request: web.Request) -> bool:
 
 
 def _entry(
-    request: web.Request, status: int, error_code: str | None, elapsed_ms: float
+    request: web.Request,
+    services: web.Application,
+    status: int,
+    error_code: str | None,
+    elapsed_ms: float,
 ) -> RecordedRequest:
     entry = RecordedRequest(
-        time_ms=request.config_dict[keys.EMULATOR].clock.now_ms(),
+        time_ms=services[keys.EMULATOR].clock.now_ms(),
         method=request.method,
         path=request.path,
         query_string=request.query_string,

@@ -37,6 +37,12 @@ _JSON_TYPES = {
 }
 _COERCIBLE = {"integer", "number", "boolean"}
 _SHOWN_VALUE_LENGTH = 60
+# Refusals remembered per validator: contract tests send the same invalid bodies again and
+# again, and explaining a refusal (jsonschema) is most of the refusal path's cost. Bounded
+# in count and in size of the body they are remembered by.
+MAX_REMEMBERED_REFUSALS = 128  # with the size limit: at most 512 KiB a validator
+MAX_REMEMBERED_SOURCE_BYTES = 4096
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 @dataclass(frozen=True)
@@ -107,13 +113,12 @@ class PayloadValidator:
         self.schema = schema
         self.fill_defaults = fill_defaults
         self._lenient = ContractValidator(schema, registry=registry)
-        closed_schema = closed(schema)
+        text = json.dumps(schema, sort_keys=True)
+        closed_schema, closed_text = _closed_of(text)
         self._strict = ContractValidator(closed_schema, registry=registry)
-        self._texts = {
-            False: json.dumps(schema, sort_keys=True),
-            True: json.dumps(closed_schema, sort_keys=True),
-        }
+        self._texts = {False: text, True: closed_text}
         self._fast: dict[bool, Callable[[object], object]] = {}
+        self._refused: dict[tuple[bool, object], tuple[Violation, ...]] = {}
 
     def compile_fast(self, *, strict: bool) -> None:
         self._fast[strict] = _compiled(self._texts[strict])
@@ -130,16 +135,30 @@ class PayloadValidator:
             return False
         return True
 
-    def validate(self, payload: object, *, strict: bool) -> list[Violation]:
+    def validate(
+        self, payload: object, *, strict: bool, source: tuple | None = None
+    ) -> list[Violation]:
         """Violations of ``payload``; in lenient mode coercible strings are converted in place.
 
         A payload without violations also gets its absent documented defaults (when
-        ``fill_defaults``).
+        ``fill_defaults``). ``source``, hashable and ending with the raw body the payload
+        was parsed from, names the payload for ``known_refusal`` when it is refused.
         """
         violations = self._check(payload, strict)
         if not violations and self.fill_defaults:
             apply_defaults(payload, self.schema, self.schema.get("$defs", {}))
+        if violations and _rememberable(source):
+            if len(self._refused) >= MAX_REMEMBERED_REFUSALS:
+                del self._refused[next(iter(self._refused))]  # the oldest goes
+            self._refused[(strict, source)] = tuple(violations)
         return violations
+
+    def known_refusal(self, source: tuple | None, *, strict: bool) -> list[Violation] | None:
+        """The violations the payload ``source`` names was refused for before, if it was."""
+        if not self._refused or not _rememberable(source):
+            return None
+        known = self._refused.get((strict, source))
+        return None if known is None else list(known)
 
     def _check(self, payload: object, strict: bool) -> list[Violation]:
         if self._passes_fast(payload, strict):
@@ -153,6 +172,14 @@ class PayloadValidator:
         if any(converted):
             errors = list(self._lenient.iter_errors(payload))
         return _violations(errors)
+
+
+def _rememberable(source: tuple | None) -> bool:
+    return (
+        source is not None
+        and isinstance(source[-1], bytes)
+        and len(source[-1]) <= MAX_REMEMBERED_SOURCE_BYTES
+    )
 
 
 def apply_defaults(payload: object, node: dict, defs: dict) -> None:
@@ -169,7 +196,9 @@ def apply_defaults(payload: object, node: dict, defs: dict) -> None:
             if name in payload:
                 apply_defaults(payload[name], child, defs)
             elif "default" in child:
-                payload[name] = copy.deepcopy(child["default"])
+                default = child["default"]
+                immutable = isinstance(default, _IMMUTABLE)
+                payload[name] = default if immutable else copy.deepcopy(default)
         extra = node.get("additionalProperties")
         if isinstance(extra, dict):
             for name, value in payload.items():
@@ -180,22 +209,32 @@ def apply_defaults(payload: object, node: dict, defs: dict) -> None:
             apply_defaults(item, node["items"], defs)
 
 
+@functools.lru_cache(maxsize=256)
+def _closed_of(text: str) -> tuple[dict, str]:
+    """``closed`` of a schema given as JSON text, and its text (memoised: every app a test
+    suite creates loads the same contract, and deep-copying it was most of that cost).
+
+    The schema returned is shared: validators only read it.
+    """
+    schema = closed(json.loads(text))
+    return schema, json.dumps(schema, sort_keys=True)
+
+
 def closed(schema: dict) -> dict:
     """A copy of ``schema`` in which every documented object refuses undocumented fields."""
-    result = copy.deepcopy(schema)
-    _close(result)
-    return result
+    return _closed_copy(schema)
 
 
-def _close(node: object) -> None:
+def _closed_copy(node: object) -> object:
+    # One pass that copies and closes (deepcopy then a walk cost twice as much).
     if isinstance(node, dict):
-        if "properties" in node and "additionalProperties" not in node:
-            node["additionalProperties"] = False
-        for value in node.values():
-            _close(value)
-    elif isinstance(node, list):
-        for value in node:
-            _close(value)
+        result = {name: _closed_copy(value) for name, value in node.items()}
+        if "properties" in result and "additionalProperties" not in result:
+            result["additionalProperties"] = False
+        return result
+    if isinstance(node, list):
+        return [_closed_copy(value) for value in node]
+    return node
 
 
 def _coerce(payload: object, error: ValidationError) -> bool:

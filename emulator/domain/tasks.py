@@ -8,9 +8,12 @@ the grouping to OBS or to a sample attribute.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from emulator.codes import (
     BUCKET_MISSING,
@@ -92,6 +95,38 @@ class TaskSettings:
     retained_finished_tasks: int = 10_000
 
 
+@dataclass
+class _Listing:
+    """The tasks one listing shows (one project, dataset and type group), in start order.
+
+    Kept as lists, so a page is a slice whatever the number of tasks: ``numbers`` are the
+    tasks' start numbers (ascending), for finding a task to forget by bisection.
+    """
+
+    numbers: list[int] = dataclass_field(default_factory=list)
+    tasks: list[Task] = dataclass_field(default_factory=list)
+
+    def add(self, number: int, task: Task) -> None:
+        self.numbers.append(number)
+        self.tasks.append(task)
+
+    def remove(self, number: int) -> None:
+        index = bisect.bisect_left(self.numbers, number)
+        if index < len(self.numbers) and self.numbers[index] == number:
+            del self.numbers[index]
+            del self.tasks[index]
+
+    def newest_first(self, start: int, count: int) -> list[Task]:
+        """``count`` tasks from the ``start``-th newest on."""
+        end = len(self.tasks) - start
+        if end <= 0 or count <= 0:
+            return []
+        return self.tasks[max(0, end - count) : end][::-1]
+
+
+LABELING_GROUP = "labeling"  # what a listing without a type shows: TaskType.LABELING
+
+
 class Tasks:
     """Every task of the emulator, newest last."""
 
@@ -115,6 +150,11 @@ class Tasks:
         self._active: dict[str, set[str]] = defaultdict(set)
         self._due: list[tuple[int, int, str]] = []
         self._finished: deque[str] = deque()
+        # Listings by (project, dataset, type or LABELING_GROUP), and each task's start
+        # number, so listing a page costs the same with 1,000 tasks kept or 100,000.
+        self._listings: dict[tuple[str, str, str], _Listing] = defaultdict(_Listing)
+        self._numbers: dict[str, int] = {}
+        self._counter = itertools.count()
 
     # --- start ------------------------------------------------------------------------
 
@@ -163,11 +203,34 @@ class Tasks:
             config.setdefault("name", task.task_id)  # the service names pre-labeling tasks so
         self._tasks[task.task_id] = task
         self._by_dataset[task.dataset_id][task.task_id] = task
+        self._index(task)
         self._active[task.dataset_id].add(task.task_id)
         self._schedule(task)
         self._forget_oldest_finished()
         self._settle(task, now)
         return task
+
+    def _groups(self, task: Task) -> list[tuple[str, str, str]]:
+        groups = [(task.project_id, task.dataset_id, task.task_type)]
+        if task.task_type in TaskType.LABELING:
+            groups.append((task.project_id, task.dataset_id, LABELING_GROUP))
+        return groups
+
+    def _index(self, task: Task) -> None:
+        number = self._numbers[task.task_id] = next(self._counter)
+        for group in self._groups(task):
+            self._listings[group].add(number, task)
+
+    def _unindex(self, task: Task) -> None:
+        number = self._numbers.pop(task.task_id, None)
+        if number is None:
+            return
+        for group in self._groups(task):
+            listing = self._listings.get(group)
+            if listing is not None:
+                listing.remove(number)
+                if not listing.tasks:
+                    del self._listings[group]
 
     def _schedule(self, task: Task) -> None:
         """Remember when the task's timeline ends by time (poll-based ends come on GET)."""
@@ -294,6 +357,7 @@ class Tasks:
             task = self._tasks.pop(self._finished.popleft(), None)
             if task is not None:
                 self._by_dataset[task.dataset_id].pop(task.task_id, None)
+                self._unindex(task)
 
     # --- queries and stop -------------------------------------------------------------
 
@@ -316,16 +380,34 @@ class Tasks:
         task_name: str | None = None,
     ) -> list[Task]:
         """Tasks of a dataset, newest first; labeling tasks when no type is given."""
+        tasks, _ = self.page(
+            project_id, dataset_id, task_type=task_type, task_name=task_name, count=None
+        )
+        return tasks
+
+    def page(
+        self,
+        project_id: str,
+        dataset_id: str,
+        *,
+        task_type: str | None = None,
+        task_name: str | None = None,
+        start: int = 0,
+        count: int | None = None,
+    ) -> tuple[list[Task], int]:
+        """``count`` tasks of ``list`` from the ``start``-th on (all: None), and how many
+        ``list`` has. Without ``task_name`` its cost does not grow with the tasks kept."""
         self.datasets.get(project_id, dataset_id)
         self.advance()
-        wanted = (task_type,) if task_type else TaskType.LABELING
-        return [
-            task
-            for task in reversed(self._by_dataset.get(dataset_id, {}).values())
-            if task.project_id == project_id
-            and task.task_type in wanted
-            and (not task_name or task_name in task.name)
-        ]
+        listing = self._listings.get((project_id, dataset_id, task_type or LABELING_GROUP))
+        if listing is None:
+            return [], 0
+        total = len(listing.tasks)
+        if task_name or start < 0:  # a negative start counts from the oldest, as slices do
+            shown = [t for t in reversed(listing.tasks) if not task_name or task_name in t.name]
+            end = len(shown) if count is None else start + count
+            return shown[start:end], len(shown)
+        return listing.newest_first(start, total if count is None else count), total
 
     def stop(self, project_id: str, dataset_id: str, task_id: str) -> Task:
         task = self.get(project_id, dataset_id, task_id)
@@ -352,6 +434,9 @@ class Tasks:
     def forget_dataset(self, dataset_id: str) -> None:
         for task_id in self._by_dataset.pop(dataset_id, {}):
             self._tasks.pop(task_id, None)
+            self._numbers.pop(task_id, None)
+        for group in [group for group in self._listings if group[1] == dataset_id]:
+            del self._listings[group]
         self._active.pop(dataset_id, None)
 
     def clear(self) -> None:
@@ -360,6 +445,8 @@ class Tasks:
         self._active.clear()
         self._due.clear()
         self._finished.clear()
+        self._listings.clear()
+        self._numbers.clear()
 
 
 def task_type_of(request: dict) -> str:

@@ -33,19 +33,21 @@ async def get_task(request: web.Request) -> web.Response:
 async def list_tasks(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}/tasks"""
     query = request_query(request)
-    tasks = _tasks(request).list(
+    limit = query["limit"]  # ``offset`` counts pages of ``limit`` tasks
+    shown, total = _tasks(request).page(
         request.match_info["project_id"],
         request.match_info["dataset_id"],
         task_type=query.get("type"),
         task_name=query.get("task_name"),
+        start=query["offset"] * limit,
+        count=limit,
     )
     catalog = request.config_dict[keys.CONTRACT].catalog
-    shown = render.page(tasks, query["offset"], query["limit"])
     return documented_response(
         request,
         {
             "tasks": [render.task(task, catalog, listing=True) for task in shown],
-            "total_count": len(tasks),
+            "total_count": total,
             "exist_running_deploy_task": False,
         },
     )
