@@ -245,7 +245,7 @@ def record_request(
         return
     route = request.match_info.route
     if recorder is None:
-        recorder = request.config_dict[keys.COVERAGE]
+        recorder = keys.shared(request, keys.COVERAGE)
     recorder.record(
         getattr(route, "name", None),
         status,

@@ -52,7 +52,7 @@ REQUIRED_SIGNED_HEADERS = ("host", "x-sdk-date")
 
 @web.middleware
 async def authenticate(request: web.Request, handler) -> web.StreamResponse:
-    mode = request.config_dict[keys.CONFIG].auth
+    mode = keys.shared(request, keys.CONFIG).auth
     if mode == "off":
         return await handler(request)
     await check_request(request, strict=mode == "strict")
@@ -64,7 +64,7 @@ async def check_request(request: web.Request, *, strict: bool) -> Credential | N
 
     Returns the known credential a verified signature was made with, if any.
     """
-    identities = request.config_dict[keys.IDENTITIES]
+    identities = keys.shared(request, keys.IDENTITIES)
     token = request.headers.get("X-Auth-Token", "").strip()
     authorization = request.headers.get("Authorization", "").strip()
     if token:
@@ -94,7 +94,7 @@ def _check_token(request: web.Request, identities: Identities, value: str) -> No
         raise ModelArtsError(
             TOKEN_INVALID, status=401, detail="(the token was not issued by this emulator's IAM)"
         )
-    if token.expired(request.config_dict[keys.EMULATOR].clock.now_ms()):
+    if token.expired(keys.shared(request, keys.EMULATOR).clock.now_ms()):
         raise ModelArtsError(TOKEN_EXPIRED)
     if token.project is None:
         raise ModelArtsError(NO_PROJECT_IN_TOKEN)

@@ -29,7 +29,7 @@ REQUEST_REFUSALS = frozenset(
 
 
 def error_response(request: web.Request, error: ServiceError) -> web.Response:
-    status, body = error.render(request.config_dict[keys.CONTRACT].catalog)
+    status, body = error.render(keys.shared(request, keys.CONTRACT).catalog)
     if isinstance(error, ModelArtsError):
         request[keys.ERROR_CODE] = error.code
         if error.code in REQUEST_REFUSALS and not _scripted(request):

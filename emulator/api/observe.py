@@ -13,7 +13,6 @@ import time
 from aiohttp import web
 
 from emulator.api import keys
-from emulator.api.payloads import SERVICES
 from emulator.coverage import record_request
 from emulator.journal import RecordedRequest
 
@@ -23,7 +22,7 @@ log = logging.getLogger("emulator.access")
 @web.middleware
 async def observe(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
-    services = request[SERVICES] = request.app  # the app this middleware belongs to
+    services = request[keys.SERVICES] = request.app  # the app this middleware belongs to
     response = await handler(request)
     elapsed_ms = (time.perf_counter() - started) * 1000
     error_code = request.get(keys.ERROR_CODE)

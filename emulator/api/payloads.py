@@ -22,19 +22,9 @@ MAX_BODY_BYTES = 12 * 1024 * 1024
 STRICT_HEADER = "X-Emulator-Strict"
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-# The application holding the shared services, noted by the root middleware: looking a
-# service up there is one dict access, where ``config_dict`` builds a chain of apps and
-# misses in every sub-app first (ten lookups a request add up on the accept path).
-SERVICES: web.RequestKey[web.Application] = web.RequestKey("services")
 
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
-
-
-def shared(request: web.Request, key: web.AppKey):
-    """A shared service of the emulator (``config_dict[key]``, without its cost)."""
-    services = request.get(SERVICES)
-    return services[key] if services is not None else request.config_dict[key]
 
 
 def is_strict(request: web.Request, default: bool) -> bool:
@@ -91,7 +81,9 @@ async def read_body(request: web.Request) -> bytes:
         else:
             # aiohttp stops reading past client_max_size; a sender that trickles its body
             # is cut off instead of holding the connection forever.
-            raw = await asyncio.wait_for(request.read(), shared(request, keys.CONFIG).body_timeout)
+            raw = await asyncio.wait_for(
+                request.read(), keys.shared(request, keys.CONFIG).body_timeout
+            )
     except TimeoutError:
         raise ModelArtsError(BODY_TIMEOUT, status=408, headers={"Connection": "close"}) from None
     except web.HTTPRequestEntityTooLarge:
@@ -141,7 +133,7 @@ async def read_json(request: web.Request, *, strict: bool = False) -> object:
 
 def operation_of(request: web.Request) -> Operation:
     """The documented operation whose route answered (routes are named by operation id)."""
-    return shared(request, keys.CONTRACT).operations[request.match_info.route.name]
+    return keys.shared(request, keys.CONTRACT).operations[request.match_info.route.name]
 
 
 def documented_response(request: web.Request, body: object, status: int = 200) -> web.Response:
@@ -161,7 +153,7 @@ async def request_body(request: web.Request, *, objects: tuple[str, ...] = ()) -
     ``objects`` name fields the service treats as an empty object when absent, so their
     documented defaults apply as if the client had sent ``{}``.
     """
-    strict = is_strict(request, shared(request, keys.CONFIG).strict)
+    strict = is_strict(request, keys.shared(request, keys.CONFIG).strict)
     body = await read_json(request, strict=strict)
     if isinstance(body, dict):
         for name in objects:
@@ -186,7 +178,7 @@ def request_query(request: web.Request) -> dict:
     Query values are always text, so numbers and booleans are converted in both modes;
     strict mode also refuses parameters the page does not list.
     """
-    strict = is_strict(request, shared(request, keys.CONFIG).strict)
+    strict = is_strict(request, keys.shared(request, keys.CONFIG).strict)
     validator = operation_of(request).validator("query")
     query = {name: request.query.getone(name) for name in request.query}
     if validator is None:

@@ -27,7 +27,7 @@ log = logging.getLogger("emulator.scenarios")
 
 @web.middleware
 async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     header = request.headers.get(SCENARIO_HEADER)
     if header is None and not book.active:
         return await handler(request)
@@ -40,7 +40,7 @@ async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
             return await handler(request)
         return await _with_near_misses(request, handler, decision)
     if decision.delay_ms:
-        await request.config_dict[keys.EMULATOR].clock.sleep(decision.delay_ms)
+        await keys.shared(request, keys.EMULATOR).clock.sleep(decision.delay_ms)
     return await _answer(request, handler, decision, view)
 
 
@@ -88,7 +88,7 @@ async def _answer(
         query=view.query,
         headers=view.headers,
         body=view.body,
-        now_ms=request.config_dict[keys.EMULATOR].clock.now_ms,
+        now_ms=keys.shared(request, keys.EMULATOR).clock.now_ms,
     )
     headers = {
         name: _header_safe(str(value)) for name, value in render(scripted.headers, context).items()

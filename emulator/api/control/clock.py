@@ -15,7 +15,7 @@ MAX = 1e15
 
 
 def _clock_body(request: web.Request) -> dict:
-    clock = request.config_dict[keys.EMULATOR].clock
+    clock = keys.shared(request, keys.EMULATOR).clock
     return {"mode": "manual" if clock.manual else "system", "now_ms": clock.now_ms()}
 
 
@@ -40,7 +40,7 @@ def _milliseconds(body: object) -> int:
 
 async def advance_clock(request: web.Request) -> web.Response:
     """POST /_emulator/clock/advance {"seconds": n} or {"milliseconds": n} (manual clock)."""
-    emulator = request.config_dict[keys.EMULATOR]
+    emulator = keys.shared(request, keys.EMULATOR)
     if not emulator.clock.manual:
         raise ModelArtsError(
             INVALID_REQUEST, detail="The clock is the system clock; start with --clock manual."

@@ -9,10 +9,10 @@ from emulator.api import keys
 
 async def read_coverage(request: web.Request) -> web.Response:
     """GET /_emulator/coverage: per documented operation, what was and was not exercised."""
-    return web.json_response(request.config_dict[keys.COVERAGE].report())
+    return web.json_response(keys.shared(request, keys.COVERAGE).report())
 
 
 async def clear_coverage(request: web.Request) -> web.Response:
     """DELETE /_emulator/coverage: start counting afresh (a reset leaves coverage alone)."""
-    request.config_dict[keys.COVERAGE].clear()
+    keys.shared(request, keys.COVERAGE).clear()
     return web.Response(status=204)

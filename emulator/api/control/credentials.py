@@ -25,7 +25,7 @@ async def _admin_body(request: web.Request, required: tuple[str, ...]) -> dict:
 async def mint_token(request: web.Request) -> web.Response:
     """POST /_emulator/iam/tokens {"user": name, "project": id or name}: a token, no password."""
     body = await _admin_body(request, ("user",))
-    identities = request.config_dict[keys.IDENTITIES]
+    identities = keys.shared(request, keys.IDENTITIES)
     try:
         user = identities.user(name=str(body["user"]))
         project = None
@@ -35,7 +35,7 @@ async def mint_token(request: web.Request) -> web.Response:
     except IdentityError as error:
         raise ModelArtsError(INVALID_REQUEST, detail=str(error)) from None
     token = identities.issue(
-        user, ["token"], request.config_dict[keys.EMULATOR].clock, project=project
+        user, ["token"], keys.shared(request, keys.EMULATOR).clock, project=project
     )
     return web.json_response(
         {"token": token.value, "expires_at": iso_time(token.expires_ms)}, status=201
@@ -46,8 +46,8 @@ async def expire_token(request: web.Request) -> web.Response:
     """POST /_emulator/iam/tokens/expire {"token": value}: the token expires now."""
     body = await _admin_body(request, ("token",))
     try:
-        token = request.config_dict[keys.IDENTITIES].expire(
-            str(body["token"]), request.config_dict[keys.EMULATOR].clock
+        token = keys.shared(request, keys.IDENTITIES).expire(
+            str(body["token"]), keys.shared(request, keys.EMULATOR).clock
         )
     except IdentityError as error:
         raise ModelArtsError(INVALID_REQUEST, http_status=404, detail=str(error)) from None
@@ -57,7 +57,7 @@ async def expire_token(request: web.Request) -> web.Response:
 async def add_credential(request: web.Request) -> web.Response:
     """POST /_emulator/iam/credentials {"access_key", "secret_key", "user", "security_token"?}"""
     body = await _admin_body(request, ("access_key", "secret_key", "user"))
-    identities = request.config_dict[keys.IDENTITIES]
+    identities = keys.shared(request, keys.IDENTITIES)
     try:
         user = identities.user(name=str(body["user"]))
     except IdentityError as error:

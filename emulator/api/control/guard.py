@@ -25,7 +25,7 @@ ADMIN_HEADER = "X-Emulator-Admin-Token"
 async def guard_control_api(request: web.Request, handler) -> web.StreamResponse:
     if request.match_info.handler in OPEN_HANDLERS:
         return await handler(request)
-    config = request.config_dict[keys.CONFIG]
+    config = keys.shared(request, keys.CONFIG)
     if config.admin_token is None:
         if config.loopback_only:
             return await handler(request)

@@ -9,7 +9,7 @@ from emulator.api import keys
 
 async def health(request: web.Request) -> web.Response:
     """GET /_emulator/health: 200 once both the API and the OBS listener answer."""
-    obs_url = request.config_dict[keys.ENDPOINTS].obs_url
+    obs_url = keys.shared(request, keys.ENDPOINTS).obs_url
     body = {
         "status": "ready" if obs_url else "starting",
         "api": "ready",

@@ -24,7 +24,7 @@ def _journal_filter(entry: dict, query: dict) -> bool:
 async def read_journal(request: web.Request) -> web.Response:
     """GET /_emulator/journal?method=&path=&status=&scenario=&rule=&error_code=&limit="""
     query = {name: request.query.getone(name) for name in request.query}
-    entries = [e for e in request.config_dict[keys.JOURNAL].entries() if _journal_filter(e, query)]
+    entries = [e for e in keys.shared(request, keys.JOURNAL).entries() if _journal_filter(e, query)]
     limit = query.get("limit")
     if limit is not None:
         if not (limit.isascii() and limit.isdigit() and len(limit) <= 9):
@@ -34,7 +34,7 @@ async def read_journal(request: web.Request) -> web.Response:
 
 
 async def clear_journal(request: web.Request) -> web.Response:
-    request.config_dict[keys.JOURNAL].clear()
+    keys.shared(request, keys.JOURNAL).clear()
     return web.Response(status=204)
 
 
@@ -61,7 +61,7 @@ async def verify(request: web.Request) -> web.Response:
         "rules": [{"match": criteria.get("match", {}), "respond": {"status": 200}}],
     }
     try:
-        scenario = request.config_dict[keys.SCENARIO_LOADER].load_text(
+        scenario = keys.shared(request, keys.SCENARIO_LOADER).load_text(
             json.dumps(document), "<verify>"
         )
     except ScenarioError as error:
@@ -70,7 +70,7 @@ async def verify(request: web.Request) -> web.Response:
         ) from None
     match = scenario.rules[0].match
     matched = []
-    for entry in request.config_dict[keys.JOURNAL].entries():
+    for entry in keys.shared(request, keys.JOURNAL).entries():
         if "status" in criteria and entry["status"] != criteria["status"]:
             continue
         if any(f in criteria and entry.get(f) != criteria[f] for f in ("scenario", "rule")):

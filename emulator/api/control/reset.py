@@ -22,8 +22,8 @@ async def reset(request: web.Request) -> web.Response:
         raise ModelArtsError(
             INVALID_REQUEST, detail='Send {}, {"scenario": name} or {"project_id": id}.'
         )
-    book = request.config_dict[keys.SCENARIOS]
-    emulator = request.config_dict[keys.EMULATOR]
+    book = keys.shared(request, keys.SCENARIOS)
+    emulator = keys.shared(request, keys.EMULATOR)
     if "scenario" in target:
         book.reset(book.get(str(target["scenario"])).name)
     if "project_id" in target:
@@ -31,6 +31,6 @@ async def reset(request: web.Request) -> web.Response:
     if not target:
         emulator.reset()
         book.restore()
-        request.config_dict[keys.JOURNAL].clear()
-        request.config_dict[keys.IDENTITIES].reset()
+        keys.shared(request, keys.JOURNAL).clear()
+        keys.shared(request, keys.IDENTITIES).reset()
     return web.json_response({"reset": target or "everything"})

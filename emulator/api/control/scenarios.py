@@ -33,13 +33,13 @@ async def _scenario_from_body(request: web.Request) -> Scenario:
     if not text.strip():
         raise ModelArtsError(EMPTY_REQUEST)
     try:
-        return request.config_dict[keys.SCENARIO_LOADER].load_text(text, ADMIN_SOURCE)
+        return keys.shared(request, keys.SCENARIO_LOADER).load_text(text, ADMIN_SOURCE)
     except ScenarioError as error:
         raise ModelArtsError(INVALID_REQUEST, message=str(error)) from None
 
 
 async def list_scenarios(request: web.Request) -> web.Response:
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     return web.json_response(
         {"scenarios": [_summary(book, s) for s in book.scenarios.values()], "active": book.active}
     )
@@ -48,7 +48,7 @@ async def list_scenarios(request: web.Request) -> web.Response:
 async def load_scenario(request: web.Request) -> web.Response:
     """POST /_emulator/scenarios: the body is a scenario file (YAML or JSON)."""
     scenario = await _scenario_from_body(request)
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     try:
         book.add(scenario)
     except ScenarioConflict as conflict:
@@ -67,29 +67,29 @@ async def replace_scenario(request: web.Request) -> web.Response:
         raise ModelArtsError(
             INVALID_REQUEST, detail=f"The body names {scenario.name!r}, the URL {name!r}."
         )
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     book.add(scenario, replace=True)
     return web.json_response(_summary(book, scenario))
 
 
 async def get_scenario(request: web.Request) -> web.Response:
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     return web.json_response(_summary(book, book.get(request.match_info["name"])))
 
 
 async def delete_scenario(request: web.Request) -> web.Response:
-    request.config_dict[keys.SCENARIOS].remove(request.match_info["name"])
+    keys.shared(request, keys.SCENARIOS).remove(request.match_info["name"])
     return web.Response(status=204)
 
 
 async def activate_scenario(request: web.Request) -> web.Response:
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     book.activate(request.match_info["name"])
     return web.json_response(_summary(book, book.get(request.match_info["name"])))
 
 
 async def deactivate_scenario(request: web.Request) -> web.Response:
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     scenario = book.get(request.match_info["name"])
     book.deactivate(scenario.name)
     return web.json_response(_summary(book, scenario))

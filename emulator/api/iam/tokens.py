@@ -38,7 +38,7 @@ def _domain_body(domain: Domain) -> dict:
 
 def _catalog(request: web.Request, identities: Identities, project: ProjectRef | None) -> list:
     base = f"{request.scheme}://{request.host}"
-    obs_url = request.config_dict[keys.ENDPOINTS].obs_url or base
+    obs_url = keys.shared(request, keys.ENDPOINTS).obs_url or base
     region = identities.region
     project_part = f"/v2/{project.project_id}" if project else "/v2"
 
@@ -101,7 +101,7 @@ def _field(document: object, *path: str) -> object:
 
 
 def _strict(request: web.Request) -> bool:
-    return request.config_dict[keys.CONFIG].auth == "strict"
+    return keys.shared(request, keys.CONFIG).auth == "strict"
 
 
 def _text(value: object) -> str | None:
@@ -208,8 +208,8 @@ async def issue_token(request: web.Request) -> web.Response:
         if error.status in (408, 413):  # the body never arrived whole; the connection closes
             raise KeystoneError(error.status, "The request body was not received.") from None
         raise KeystoneError(400, f"The request body is not JSON ({error.code}).") from None
-    identities = request.config_dict[keys.IDENTITIES]
-    clock = request.config_dict[keys.EMULATOR].clock
+    identities = keys.shared(request, keys.IDENTITIES)
+    clock = keys.shared(request, keys.EMULATOR).clock
     strict = _strict(request)
     identity = _field(document, "auth", "identity")
     if not isinstance(identity, dict):
@@ -229,7 +229,7 @@ async def _caller_domain(request: web.Request) -> Domain | None:
     """Who asks IAM's read endpoints. Strict: a valid token of this IAM or a valid signature
     of a known key (401 otherwise), and the caller's domain is returned. Permissive: a token
     or signature must be present; off: nothing. Then the caller sees every domain."""
-    mode = request.config_dict[keys.CONFIG].auth
+    mode = keys.shared(request, keys.CONFIG).auth
     if mode == "off":
         return None
     refusal = KeystoneError(401, "The request you have made requires authentication.")
@@ -239,11 +239,11 @@ async def _caller_domain(request: web.Request) -> Domain | None:
         except ModelArtsError:
             raise refusal from None
         return None
-    identities = request.config_dict[keys.IDENTITIES]
+    identities = keys.shared(request, keys.IDENTITIES)
     value = request.headers.get("X-Auth-Token", "").strip()
     if value:
         token = identities.token(value)
-        if token is None or token.expired(request.config_dict[keys.EMULATOR].clock.now_ms()):
+        if token is None or token.expired(keys.shared(request, keys.EMULATOR).clock.now_ms()):
             raise refusal
         return token.user.domain
     try:
@@ -257,10 +257,10 @@ async def validate_token(request: web.Request) -> web.Response:
     """GET /v3/auth/tokens: the token named by X-Subject-Token, if valid (strict: and of
     the caller's domain)."""
     domain = await _caller_domain(request)
-    identities = request.config_dict[keys.IDENTITIES]
+    identities = keys.shared(request, keys.IDENTITIES)
     token = identities.token(request.headers.get("X-Subject-Token", ""))
     missing = KeystoneError(404, "The token could not be found or has expired.")
-    if token is None or token.expired(request.config_dict[keys.EMULATOR].clock.now_ms()):
+    if token is None or token.expired(keys.shared(request, keys.EMULATOR).clock.now_ms()):
         raise missing
     if domain is not None and token.user.domain.domain_id != domain.domain_id:
         raise missing
@@ -289,7 +289,7 @@ async def list_projects(request: web.Request) -> web.Response:
     project has gets a new project in the caller's domain, as a token scoped to it would.
     """
     domain = await _caller_domain(request)
-    identities = request.config_dict[keys.IDENTITIES]
+    identities = keys.shared(request, keys.IDENTITIES)
     name = request.query.get("name")
     projects = [p for p in identities.projects.values() if name is None or p.name == name]
     if domain is not None:

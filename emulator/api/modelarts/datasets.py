@@ -13,7 +13,7 @@ PREVIEWS = 4  # samples shown per dataset with file_preview, as the service's ex
 
 
 def _emulator(request: web.Request) -> Emulator:
-    return request.config_dict[keys.EMULATOR]
+    return keys.shared(request, keys.EMULATOR)
 
 
 def _ids(request: web.Request) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from emulator.errors import ModelArtsError
 
 
 def _datasets(request: web.Request) -> Datasets:
-    return request.config_dict[keys.EMULATOR].datasets
+    return keys.shared(request, keys.EMULATOR).datasets
 
 
 def _ids(request: web.Request) -> tuple[str, str]:
@@ -71,7 +71,7 @@ async def describe_sample(request: web.Request) -> web.Response:
 
 def _batch_response(request: web.Request, outcomes: list) -> web.Response:
     return documented_response(
-        request, render.batch(outcomes, request.config_dict[keys.CONTRACT].catalog)
+        request, render.batch(outcomes, keys.shared(request, keys.CONTRACT).catalog)
     )
 
 

@@ -10,7 +10,7 @@ from emulator.domain.tasks import Tasks
 
 
 def _tasks(request: web.Request) -> Tasks:
-    return request.config_dict[keys.EMULATOR].tasks
+    return keys.shared(request, keys.EMULATOR).tasks
 
 
 async def start_task(request: web.Request) -> web.Response:
@@ -26,7 +26,7 @@ async def get_task(request: web.Request) -> web.Response:
     info = request.match_info
     task = _tasks(request).get(info["project_id"], info["dataset_id"], info["task_id"], poll=True)
     return documented_response(
-        request, render.task(task, request.config_dict[keys.CONTRACT].catalog)
+        request, render.task(task, keys.shared(request, keys.CONTRACT).catalog)
     )
 
 
@@ -42,7 +42,7 @@ async def list_tasks(request: web.Request) -> web.Response:
         start=query["offset"] * limit,
         count=limit,
     )
-    catalog = request.config_dict[keys.CONTRACT].catalog
+    catalog = keys.shared(request, keys.CONTRACT).catalog
     return documented_response(
         request,
         {

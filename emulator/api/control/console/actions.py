@@ -46,7 +46,7 @@ async def advance_clock(request: web.Request) -> web.Response:
     """POST /_emulator/ui/clock/advance (form field ``seconds``)."""
     _same_origin(request)
     form = await request.post()
-    emulator = request.config_dict[keys.EMULATOR]
+    emulator = keys.shared(request, keys.EMULATOR)
     if not emulator.clock.manual:
         return await pages.tasks_page(request, error="The clock is the system clock.")
     try:
@@ -78,8 +78,8 @@ async def load_scenario(request: web.Request) -> web.Response:
     if len(text) > MAX_SCENARIO_BYTES:
         return await pages.scenarios_page(request, error="The scenario is over 1 MiB.", status=400)
     try:
-        scenario = request.config_dict[keys.SCENARIO_LOADER].load_text(text, source)
-        request.config_dict[keys.SCENARIOS].add(scenario, replace=bool(form.get("replace")))
+        scenario = keys.shared(request, keys.SCENARIO_LOADER).load_text(text, source)
+        keys.shared(request, keys.SCENARIOS).add(scenario, replace=bool(form.get("replace")))
     except (ScenarioError, ScenarioConflict) as error:
         return await pages.scenarios_page(request, error=str(error), status=400)
     raise _back("scenarios", f"Loaded scenario {scenario.name}.")
@@ -96,7 +96,7 @@ async def scenario_action(request: web.Request) -> web.Response:
     """POST /_emulator/ui/scenarios/{name}/{action}: activate, deactivate or reset."""
     _same_origin(request)
     name, action = request.match_info["name"], request.match_info["action"]
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     if action not in ACTIONS:
         return await pages.scenarios_page(request, error=f"No action {action!r}.", status=404)
     if name not in book.scenarios:

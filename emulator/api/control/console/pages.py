@@ -30,22 +30,22 @@ async def index(request: web.Request) -> web.Response:
 
 def _request_rows(request: web.Request) -> tuple[list[dict], dict[str, str]]:
     wanted = {name: request.query.get(name, "").strip() for name in journal_view.FILTERS}
-    entries = request.config_dict[keys.JOURNAL].entries()
-    rows = journal_view.newest_first(request.config_dict[keys.CONTRACT], entries, wanted)
+    entries = keys.shared(request, keys.JOURNAL).entries()
+    rows = journal_view.newest_first(keys.shared(request, keys.CONTRACT), entries, wanted)
     return rows, wanted
 
 
 async def requests_page(request: web.Request) -> web.Response:
     """GET /_emulator/ui/requests?operation=&status=&error_code=&scenario="""
     rows, wanted = _request_rows(request)
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     return page(
         "requests.html",
         "Requests",
         title="Requests",
         rows=rows,
         wanted=wanted,
-        operations=sorted(request.config_dict[keys.CONTRACT].operations),
+        operations=sorted(keys.shared(request, keys.CONTRACT).operations),
         scenarios=sorted(book.scenarios),
         query_string=request.query_string,
     )
@@ -60,7 +60,7 @@ async def request_rows(request: web.Request) -> web.Response:
 async def request_page(request: web.Request) -> web.Response:
     """GET /_emulator/ui/requests/{entry_id}: one journal entry in full."""
     entry_id = request.match_info["entry_id"]
-    entries = request.config_dict[keys.JOURNAL].entries()
+    entries = keys.shared(request, keys.JOURNAL).entries()
     entry = next((e for e in entries if str(e["id"]) == entry_id), None)
     if entry is None:
         return page(
@@ -70,7 +70,7 @@ async def request_page(request: web.Request) -> web.Response:
             title=f"Request {entry_id}",
             error="The journal no longer holds this request (or never did).",
         )
-    contract = request.config_dict[keys.CONTRACT]
+    contract = keys.shared(request, keys.CONTRACT)
     entry["operation"] = journal_view.operation_of(contract, entry["method"], entry["path"])
     return page(
         "request.html",
@@ -83,7 +83,7 @@ async def request_page(request: web.Request) -> web.Response:
 
 async def tasks_page(request: web.Request, *, error: str | None = None) -> web.Response:
     """GET /_emulator/ui/tasks: every dataset's tasks, and the clock."""
-    emulator = request.config_dict[keys.EMULATOR]
+    emulator = keys.shared(request, keys.EMULATOR)
     emulator.tasks.advance()
     groups = []
     for project in emulator.datasets.projects.values():
@@ -114,7 +114,7 @@ async def tasks_page(request: web.Request, *, error: str | None = None) -> web.R
 
 async def datasets_page(request: web.Request) -> web.Response:
     """GET /_emulator/ui/datasets: every project's datasets with their labels."""
-    emulator = request.config_dict[keys.EMULATOR]
+    emulator = keys.shared(request, keys.EMULATOR)
     projects = [p for p in emulator.datasets.projects.values() if p.datasets]
     return page("datasets.html", "Datasets", title="Datasets", projects=projects)
 
@@ -129,7 +129,7 @@ def _object_url(source: str) -> str | None:
 
 async def dataset_page(request: web.Request) -> web.Response:
     """GET /_emulator/ui/datasets/{project_id}/{dataset_id}: samples, labels, hard examples."""
-    emulator = request.config_dict[keys.EMULATOR]
+    emulator = keys.shared(request, keys.EMULATOR)
     project_id, dataset_id = request.match_info["project_id"], request.match_info["dataset_id"]
     try:
         dataset, samples = emulator.datasets.samples(project_id, dataset_id)
@@ -161,7 +161,7 @@ async def dataset_page(request: web.Request) -> web.Response:
 
 async def obs_page(request: web.Request) -> web.Response:
     """GET /_emulator/ui/obs?bucket=&prefix=: buckets, and one bucket's objects."""
-    store = request.config_dict[keys.EMULATOR].store
+    store = keys.shared(request, keys.EMULATOR).store
     bucket = request.query.get("bucket", "")
     prefix = request.query.get("prefix", "")
     objects = store.list_keys(bucket, prefix) if bucket else []
@@ -183,7 +183,7 @@ async def obs_object(request: web.Request) -> web.Response:
     bucket, key = request.query.get("bucket", ""), request.query.get("key", "")
     if not bucket or not key:
         raise ModelArtsError(INVALID_REQUEST, detail="Send bucket and key.")
-    data = request.config_dict[keys.EMULATOR].store.get_object(bucket, key)
+    data = keys.shared(request, keys.EMULATOR).store.get_object(bucket, key)
     if data is None:
         raise web.HTTPNotFound(text=f"No object {key!r} in bucket {bucket!r}.")
     content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
@@ -198,7 +198,7 @@ async def scenarios_page(
     request: web.Request, *, error: str | None = None, status: int = 200
 ) -> web.Response:
     """GET /_emulator/ui/scenarios: loaded scenarios, which are active, how often rules fired."""
-    book = request.config_dict[keys.SCENARIOS]
+    book = keys.shared(request, keys.SCENARIOS)
     return page(
         "scenarios.html",
         "Scenarios",
@@ -212,7 +212,7 @@ async def scenarios_page(
 
 async def coverage_page(request: web.Request) -> web.Response:
     """GET /_emulator/ui/coverage: the contract-coverage report as a page."""
-    report = request.config_dict[keys.COVERAGE].report()
+    report = keys.shared(request, keys.COVERAGE).report()
     return page(
         "coverage.html", "Coverage", title="Contract coverage", table=Markup(html_fragment(report))
     )
