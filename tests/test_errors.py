@@ -223,7 +223,7 @@ def test_the_demo_ids_are_the_bundled_seeds():
 async def test_every_refusal_of_a_request_is_logged_with_its_reason(
     client, caplog, headers, body, code
 ):
-    with caplog.at_level(logging.WARNING, logger="emulator.validation"):
+    with caplog.at_level(logging.INFO, logger="emulator.validation"):
         response = await client.post(TASKS_URL, data=body, headers=headers)
     message = (await response.json())["error_msg"]
 
@@ -231,10 +231,18 @@ async def test_every_refusal_of_a_request_is_logged_with_its_reason(
 
 
 async def test_an_oversized_body_is_logged_as_refused(client, caplog):
-    with caplog.at_level(logging.WARNING, logger="emulator.validation"):
+    with caplog.at_level(logging.INFO, logger="emulator.validation"):
         await client.post(TASKS_URL, data=b"x" * (MAX_BODY_BYTES + 1))
 
     assert f"POST {TASKS_URL} refused: ModelArts.4104" in caplog.text
+
+
+async def test_refusals_are_info_so_log_level_warning_keeps_them_out(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="emulator.validation"):
+        response = await client.post(TASKS_URL, json={"task_type": 7})
+
+    assert response.status == 400
+    assert "refused" not in caplog.text
 
 
 async def test_each_missing_field_is_named_once(client):
