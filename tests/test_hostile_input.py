@@ -45,6 +45,10 @@ BAD_BODIES = {
     "lone surrogate escape": (b'{"model_id": "\\ud800"}', None),
     "control characters in a string": (b'{"model_id": "a\\u0000b\\u001bc"}', None),
     "empty body": (b"", "ModelArts.4202"),
+    "byte order mark before the JSON": (
+        b'\xef\xbb\xbf{"task_type": "auto-label"}',
+        "ModelArts.4105",
+    ),
 }
 
 

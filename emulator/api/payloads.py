@@ -55,6 +55,13 @@ def _reject_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return document
 
 
+# Built once: ``json.loads`` with options builds a decoder per call.
+_LENIENT_JSON = json.JSONDecoder(parse_constant=_refuse_constant)
+_STRICT_JSON = json.JSONDecoder(
+    parse_constant=_refuse_constant, object_pairs_hook=_reject_duplicate_keys
+)
+
+
 def _refuse_declared_oversize(request: web.Request) -> None:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise ModelArtsError(BODY_TOO_LARGE, status=413)
@@ -118,11 +125,9 @@ async def read_json(request: web.Request, *, strict: bool = False) -> object:
         raise ModelArtsError(EMPTY_REQUEST)
     try:
         text = raw.decode("utf-8")
-        if strict:
-            return json.loads(
-                text, parse_constant=_refuse_constant, object_pairs_hook=_reject_duplicate_keys
-            )
-        return json.loads(text, parse_constant=_refuse_constant)
+        if text.startswith("\ufeff"):
+            raise ValueError("Unexpected UTF-8 BOM")
+        return (_STRICT_JSON if strict else _LENIENT_JSON).decode(text)
     except UnicodeDecodeError:
         raise ModelArtsError(MALFORMED_JSON, detail="The body is not UTF-8.") from None
     except RecursionError:
