@@ -119,6 +119,7 @@ class PayloadValidator:
         self._texts = {False: text, True: closed_text}
         self._fast: dict[bool, Callable[[object], object]] = {}
         self._refused: dict[tuple[bool, object], tuple[Violation, ...]] = {}
+        self._defaults: _Defaults | None = None
 
     def compile_fast(self, *, strict: bool) -> None:
         self._fast[strict] = _compiled(self._texts[strict])
@@ -146,7 +147,9 @@ class PayloadValidator:
         """
         violations = self._check(payload, strict)
         if not violations and self.fill_defaults:
-            apply_defaults(payload, self.schema, self.schema.get("$defs", {}))
+            if self._defaults is None:
+                self._defaults = _defaults_plan(self.schema, self.schema.get("$defs", {}), {})
+            _fill(payload, self._defaults)
         if violations and _rememberable(source):
             if len(self._refused) >= MAX_REMEMBERED_REFUSALS:
                 del self._refused[next(iter(self._refused))]  # the oldest goes
@@ -182,31 +185,60 @@ def _rememberable(source: tuple | None) -> bool:
     )
 
 
-def apply_defaults(payload: object, node: dict, defs: dict) -> None:
-    """Give every absent field of ``payload`` that has a documented ``default`` its default.
+class _Defaults:
+    """Where the documented defaults go at one schema node, worked out once per schema:
+    the accept path then walks only the payload. Only objects the payload holds are
+    filled: an absent nested object stays absent."""
 
-    Only objects the payload holds are filled: a nested object that is absent stays
-    absent (its defaults are the service's business once it exists).
-    """
+    __slots__ = ("children", "defaults", "extra", "items", "names")
+
+    def __init__(self) -> None:
+        self.defaults: tuple[tuple[str, object, bool], ...] = ()
+        self.children: tuple[tuple[str, _Defaults], ...] = ()
+        self.names: frozenset[str] = frozenset()
+        self.extra: _Defaults | None = None
+        self.items: _Defaults | None = None
+
+
+def _defaults_plan(node: dict, defs: dict, memo: dict[int, _Defaults]) -> _Defaults:
     while "$ref" in node:
         node = defs.get(node["$ref"].rsplit("/", 1)[1], {})
+    known = memo.get(id(node))
+    if known is not None:  # a recursive schema refers back to a node being planned
+        return known
+    plan = memo[id(node)] = _Defaults()
+    properties = node.get("properties", {})
+    plan.names = frozenset(properties)
+    plan.defaults = tuple(
+        (name, child["default"], isinstance(child["default"], _IMMUTABLE))
+        for name, child in properties.items()
+        if "default" in child
+    )
+    plan.children = tuple(
+        (name, _defaults_plan(child, defs, memo)) for name, child in properties.items()
+    )
+    if isinstance(node.get("additionalProperties"), dict):
+        plan.extra = _defaults_plan(node["additionalProperties"], defs, memo)
+    if isinstance(node.get("items"), dict):
+        plan.items = _defaults_plan(node["items"], defs, memo)
+    return plan
+
+
+def _fill(payload: object, plan: _Defaults) -> None:
     if isinstance(payload, dict):
-        properties = node.get("properties", {})
-        for name, child in properties.items():
+        for name, child in plan.children:
             if name in payload:
-                apply_defaults(payload[name], child, defs)
-            elif "default" in child:
-                default = child["default"]
-                immutable = isinstance(default, _IMMUTABLE)
+                _fill(payload[name], child)
+        for name, default, immutable in plan.defaults:
+            if name not in payload:
                 payload[name] = default if immutable else copy.deepcopy(default)
-        extra = node.get("additionalProperties")
-        if isinstance(extra, dict):
+        if plan.extra is not None:
             for name, value in payload.items():
-                if name not in properties:
-                    apply_defaults(value, extra, defs)
-    elif isinstance(payload, list) and isinstance(node.get("items"), dict):
+                if name not in plan.names:
+                    _fill(value, plan.extra)
+    elif isinstance(payload, list) and plan.items is not None:
         for item in payload:
-            apply_defaults(item, node["items"], defs)
+            _fill(item, plan.items)
 
 
 @functools.lru_cache(maxsize=256)
