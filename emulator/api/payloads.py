@@ -114,13 +114,21 @@ async def read_json(request: web.Request, *, strict: bool = False) -> object:
     Strict mode also refuses duplicate keys (lenient keeps the last, as the service's
     parser does) and a Content-Type other than JSON.
     """
+    return _parsed(await _received(request, strict), strict)
+
+
+async def _received(request: web.Request, strict: bool) -> bytes:
+    """The raw body, once its size and (strict) Content-Type are acceptable."""
     _refuse_declared_oversize(request)
     if strict and request.content_type not in JSON_TYPES:
         raise ModelArtsError(
             INVALID_REQUEST,
             detail=f"Content-Type: expected application/json, got {request.content_type!r}",
         )
-    raw = await read_body(request)
+    return await read_body(request)
+
+
+def _parsed(raw: bytes, strict: bool) -> object:
     if not raw.strip():
         raise ModelArtsError(EMPTY_REQUEST)
     try:
@@ -159,18 +167,20 @@ async def request_body(request: web.Request, *, objects: tuple[str, ...] = ()) -
     documented defaults apply as if the client had sent ``{}``.
     """
     strict = is_strict(request, keys.shared(request, keys.CONFIG).strict)
-    body = await read_json(request, strict=strict)
-    if isinstance(body, dict):
-        for name in objects:
-            body.setdefault(name, {})
-    operation = operation_of(request)
-    validator = operation.validator("request")
+    raw = await _received(request, strict)
+    validator = operation_of(request).validator("request")
+    # The same raw body (with the same absent objects) gets the same refusal, known
+    # before it is parsed again.
+    source = (objects, raw)
     if validator is not None:
-        # The same raw body (with the same absent objects) gets the same refusal.
-        source = (objects, request.get(keys.RAW_BODY))
         known = validator.known_refusal(source, strict=strict)
         if known is not None:
             _refuse(request, known)
+    body = _parsed(raw, strict)
+    if isinstance(body, dict):
+        for name in objects:
+            body.setdefault(name, {})
+    if validator is not None:
         violations = validator.validate(body, strict=strict, source=source)
         if violations:
             _refuse(request, violations)
