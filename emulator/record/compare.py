@@ -24,7 +24,7 @@ from aiohttp import web
 from emulator.errors import StartupError
 from emulator.record.replay_requests import RecordedInteraction, load_recording
 from emulator.record.report import Outcome, render_json, render_markdown
-from emulator.record.shapes import Difference, error_code, shape_differences
+from emulator.record.shapes import Difference, body_value, error_code, shape_differences
 
 DEFAULT_TOKEN = "compare-token"
 REQUEST_TIMEOUT_SECONDS = 60
@@ -108,7 +108,7 @@ async def _one(
         return Outcome(interaction, None, None, [problem])
     if subject_token:
         target.token = subject_token  # later requests use the token this emulator issued
-    actual = _json(raw)
+    actual = body_value(raw)
     ids.learn(interaction.response, actual)
     found = differences(interaction, status, actual)
     return Outcome(interaction, status, error_code(actual), found)
@@ -124,15 +124,6 @@ def differences(interaction: RecordedInteraction, status: int, actual: object) -
     if status == interaction.status and recorded_code == actual_code:
         found.extend(shape_differences(interaction.response, actual))
     return found
-
-
-def _json(raw: bytes) -> object:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", errors="replace")
 
 
 def _with_password(path: str, body: object, target: Target) -> object:

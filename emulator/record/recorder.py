@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from emulator.record.masking import MASK, is_secret_header, mask, without_secrets
+from emulator.record.shapes import body_value
 
 FILE_NAME = "recording.yaml"
 # Answer headers a client acts on; the rest (dates, request ids, servers) would only add noise.
@@ -104,7 +105,7 @@ def request_match(interaction: Interaction) -> dict:
     }
     if query:
         match["query"] = dict(sorted(query.items()))
-    body = _json(interaction.request_body)
+    body = body_value(interaction.request_body)
     if isinstance(body, dict | list) and body:
         match["body"] = {"subset": without_secrets(body)}
     return match
@@ -121,23 +122,9 @@ def recorded_response(interaction: Interaction) -> dict:
     if headers:
         response["headers"] = headers
     if interaction.response_body:
-        body = _json(interaction.response_body)
-        if body is _NOT_JSON:
-            body = interaction.response_body.decode("utf-8", errors="replace")
+        body = body_value(interaction.response_body)
         response["body"] = _defuse(mask(body))
     return response
-
-
-_NOT_JSON = object()
-
-
-def _json(raw: bytes) -> object:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return _NOT_JSON
 
 
 def _defuse(value: object) -> object:

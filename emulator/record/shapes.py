@@ -8,11 +8,22 @@ about its items, so their keys are not compared.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 ID_OR_TIME = re.compile(r"(^id$|_id$|_ids$|time|date|_at$|created|updated|expires)", re.I)
 ITEMS = "[]"
+
+
+def body_value(raw: bytes) -> object:
+    """A recorded or received body as JSON; as text when it is not JSON; None when empty."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
