@@ -143,7 +143,8 @@ async def test_obs_page_lists_objects_and_downloads_them(client):
 
 async def test_the_console_is_behind_the_control_guard(make_client):
     guarded = await make_client(admin_token="s3cret")
-    assert (await guarded.get(f"{UI}/requests")).status == 403
+    assert (await guarded.post(f"{UI}/clock/advance", data={"seconds": "1"})).status == 403
+    assert (await guarded.get(f"{UI}/requests", allow_redirects=False)).status == 303
     allowed = await guarded.get(f"{UI}/requests", headers={"X-Emulator-Admin-Token": "s3cret"})
     assert allowed.status == 200
 
@@ -152,3 +153,114 @@ async def test_console_calls_stay_out_of_the_journal(client):
     await client.get(f"{UI}/requests")
     journal = await (await client.get("/_emulator/journal")).json()
     assert journal["total"] == 0
+
+
+ADMIN = {"X-Emulator-Admin-Token": "s3cret"}
+
+
+@pytest.fixture
+async def guarded(make_client):
+    return await make_client(admin_token="s3cret")
+
+
+def _session_cookie(response) -> str:
+    cookie = response.cookies["modelarts_emulator_console"]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Strict"
+    assert cookie["path"] == UI
+    return cookie.value
+
+
+async def _sign_in(client, token: str, next_page: str = f"{UI}/tasks"):
+    return await client.post(
+        f"{UI}/login", data={"token": token, "next": next_page}, allow_redirects=False
+    )
+
+
+async def test_a_page_without_the_token_is_sent_to_the_sign_in_form(guarded):
+    response = await guarded.get(f"{UI}/tasks?x=1", allow_redirects=False)
+
+    assert response.status == 303
+    assert response.headers["Location"] == f"{UI}/login?next=/_emulator/ui/tasks?x%3D1"
+    form = await _html(guarded, response.headers["Location"])
+    assert 'type="password"' in form
+    assert 'name="next" value="/_emulator/ui/tasks?x=1"' in form
+
+
+async def test_signing_in_sets_a_session_cookie_that_opens_the_console(guarded):
+    response = await _sign_in(guarded, "s3cret")
+
+    assert response.status == 303
+    assert response.headers["Location"] == f"{UI}/tasks"
+    value = _session_cookie(response)
+    assert "s3cret" not in value  # a digest of the token, not the token
+    await _html(guarded, f"{UI}/tasks")  # the client's cookie jar now holds the session
+
+
+async def test_a_wrong_token_gets_the_form_again_and_no_cookie(guarded):
+    response = await _sign_in(guarded, "guess")
+
+    assert response.status == 403
+    assert "That is not the admin token." in await response.text()
+    assert "modelarts_emulator_console" not in response.cookies
+    assert (await guarded.get(f"{UI}/tasks", allow_redirects=False)).status == 303
+
+
+async def test_the_session_opens_console_pages_only_not_the_control_api(guarded):
+    await _sign_in(guarded, "s3cret")
+
+    assert (await guarded.get("/_emulator/journal")).status == 403
+    assert (await guarded.get("/_emulator/journal", headers=ADMIN)).status == 200
+
+
+async def test_signing_out_forgets_the_session(guarded):
+    await _sign_in(guarded, "s3cret")
+    response = await guarded.post(f"{UI}/logout", allow_redirects=False)
+
+    assert response.status == 303
+    assert response.cookies["modelarts_emulator_console"].value == ""
+    assert (await guarded.get(f"{UI}/tasks", allow_redirects=False)).status == 303
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    ["https://elsewhere.example/", "//elsewhere.example/x", "/v2/projects", "/_emulator/uix", ""],
+)
+async def test_after_signing_in_only_a_console_page_is_a_destination(guarded, next_page):
+    response = await _sign_in(guarded, "s3cret", next_page)
+
+    assert response.headers["Location"] == f"{UI}/requests"
+
+
+async def test_a_sign_in_posted_from_another_site_is_refused(guarded):
+    response = await guarded.post(
+        f"{UI}/login",
+        data={"token": "s3cret"},
+        headers={"Origin": "http://elsewhere.example"},
+        allow_redirects=False,
+    )
+
+    assert response.status == 403
+    assert "modelarts_emulator_console" not in response.cookies
+
+
+async def test_without_an_admin_token_on_loopback_the_form_is_skipped(client):
+    response = await client.get(f"{UI}/login?next={UI}/obs", allow_redirects=False)
+
+    assert response.status == 303
+    assert response.headers["Location"] == f"{UI}/obs"
+
+
+async def test_beyond_loopback_without_a_token_the_form_says_the_console_is_off(make_client):
+    exposed = await make_client(host="0.0.0.0")
+    response = await exposed.get(f"{UI}/requests")
+
+    assert response.status == 403
+    assert "no --admin-token is set" in await response.text()
+
+
+async def test_the_start_page_with_a_trailing_slash_is_the_journal(client):
+    response = await client.get(f"{UI}/", allow_redirects=False)
+
+    assert response.status == 302
+    assert response.headers["Location"] == f"{UI}/requests"

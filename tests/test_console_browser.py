@@ -233,3 +233,19 @@ def test_coverage_page_counts_the_calls_this_module_made(browser, emulator):
     calls = next(op for op in report["operations"] if op["operation_id"] == "CreateTask")["calls"]
     assert calls >= 2
     assert row.find_elements(By.TAG_NAME, "td")[0].text == str(calls)
+
+
+def test_with_an_admin_token_the_browser_signs_in_once_and_keeps_its_session(browser, shots):
+    guarded = start_emulator([], admin_token="s3cret-console")
+    try:
+        browser.get(f"{guarded.api_url}{UI}/tasks")
+        _wait(browser, lambda b: _text(b, "h1") == "Sign in")
+        browser.find_element(By.ID, "token").send_keys("s3cret-console", Keys.ENTER)
+        _wait(browser, lambda b: _text(b, "h1") == "Tasks")
+        assert browser.current_url == f"{guarded.api_url}{UI}/tasks"
+        browser.get(f"{guarded.api_url}{UI}/scenarios")
+        assert _text(browser, "h1") == "Scenarios"  # the session cookie, no second sign-in
+        browser.save_screenshot(str(shots / "signed-in.png"))
+    finally:
+        browser.delete_all_cookies()
+        guarded.stop()

@@ -9,6 +9,7 @@ from emulator.api.control import clock, credentials, health, journal, reset, sce
 from emulator.api.control import coverage as coverage_api
 from emulator.api.control.console import actions as console_actions
 from emulator.api.control.console import pages as console
+from emulator.api.control.console import signin
 from emulator.api.control.guard import guard_control_api
 from emulator.api.routing import OBJECT, RouteTable, add_routes, route
 
@@ -99,6 +100,16 @@ ROUTES: RouteTable = [
     ),
     # The web console (emulator/api/control/console): HTML pages and their forms.
     (route("GET", "/ui", "Console: start page (redirect)"), console.index),
+    (route("GET", "/ui/", "Console: start page (redirect)"), console.index),
+    (route("GET", "/ui/login", "Console: sign in with the admin token (HTML)"), signin.login_page),
+    (
+        route("POST", "/ui/login", "Console: sign in (form)", success=303),
+        signin.sign_in,
+    ),
+    (
+        route("POST", "/ui/logout", "Console: sign out (form)", success=303),
+        signin.sign_out,
+    ),
     (route("GET", "/ui/requests", "Console: the journal (HTML)"), console.requests_page),
     (route("GET", "/ui/requests/rows", "Console: journal rows (HTML)"), console.request_rows),
     (route("GET", "/ui/requests/{entry_id}", "Console: one request (HTML)"), console.request_page),

@@ -26,7 +26,7 @@ MAX_SECONDS = 1e12
 MAX_SCENARIO_BYTES = 1024 * 1024
 
 
-def _same_origin(request: web.Request) -> None:
+def same_origin(request: web.Request) -> None:
     site = request.headers.get("Sec-Fetch-Site")
     origin = request.headers.get("Origin")
     cross = site not in (None, "same-origin", "none") or (
@@ -44,7 +44,7 @@ def _back(path: str, message: str) -> web.HTTPSeeOther:
 
 async def advance_clock(request: web.Request) -> web.Response:
     """POST /_emulator/ui/clock/advance (form field ``seconds``)."""
-    _same_origin(request)
+    same_origin(request)
     form = await request.post()
     emulator = keys.shared(request, keys.EMULATOR)
     if not emulator.clock.manual:
@@ -64,7 +64,7 @@ async def advance_clock(request: web.Request) -> web.Response:
 
 async def load_scenario(request: web.Request) -> web.Response:
     """POST /_emulator/ui/scenarios: a scenario file (``file``) or text (``text``)."""
-    _same_origin(request)
+    same_origin(request)
     form = await request.post()
     upload = form.get("file")
     text, source = str(form.get("text") or ""), ADMIN_SOURCE
@@ -94,7 +94,7 @@ ACTIONS = {
 
 async def scenario_action(request: web.Request) -> web.Response:
     """POST /_emulator/ui/scenarios/{name}/{action}: activate, deactivate or reset."""
-    _same_origin(request)
+    same_origin(request)
     name, action = request.match_info["name"], request.match_info["action"]
     book = keys.shared(request, keys.SCENARIOS)
     if action not in ACTIONS:

@@ -1,0 +1,117 @@
+"""Signing in to the console with the admin token, so a plain browser can use it.
+
+With ``--admin-token`` set, every control call needs the token; a browser cannot send a
+header, so the sign-in form trades the token for a cookie (``HttpOnly``, ``SameSite=Strict``,
+scoped to the console's path). The cookie holds a digest of the token, never the token, and
+stops working when the emulator restarts with another token. Signing in is refused when
+another site posts the form, like every console form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from yarl import URL
+
+from emulator.api import keys
+from emulator.api.control.console.actions import same_origin
+from emulator.api.control.console.render import UI, page
+from emulator.api.payloads import read_body
+
+SESSION_COOKIE = "modelarts_emulator_console"
+_SESSION_PURPOSE = b"modelarts-emulator console session"
+MAX_NEXT_CHARS = 2048
+
+
+def session_value(admin_token: str) -> str:
+    """The cookie value that stands for ``admin_token``: derived, so a cookie that leaks
+    (a screenshot, a HAR file) does not give away the token itself."""
+    return hmac.new(admin_token.encode(), _SESSION_PURPOSE, hashlib.sha256).hexdigest()
+
+
+def has_session(request: web.Request, admin_token: str) -> bool:
+    presented = request.cookies.get(SESSION_COOKIE)
+    if presented is None:
+        return False
+    expected = session_value(admin_token).encode()
+    return hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), expected)
+
+
+def sign_in_location(request: web.Request) -> str:
+    """Where a browser without a session is sent: the form, then back to this page."""
+    return str(URL(f"{UI}/login").with_query(next=request.rel_url.path_qs[:MAX_NEXT_CHARS]))
+
+
+def _next_page(value: str | None) -> str:
+    """Only a console page of this emulator: never another site (no open redirect)."""
+    start = f"{UI}/requests"
+    if not value or len(value) > MAX_NEXT_CHARS or "\\" in value:
+        return start
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not (parts.path == UI or parts.path.startswith(UI + "/")):
+        return start
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return start
+    return value
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """GET /_emulator/ui/login?next=PATH"""
+    config = keys.shared(request, keys.CONFIG)
+    wanted = _next_page(request.query.get("next"))
+    if config.admin_token is None and config.loopback_only:
+        raise web.HTTPSeeOther(wanted)  # nothing to sign in to
+    return _form(config.admin_token is not None, wanted)
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    """POST /_emulator/ui/login (form fields ``token`` and ``next``)."""
+    same_origin(request)
+    config = keys.shared(request, keys.CONFIG)
+    await read_body(request)  # the one reader: size and time limits hold here too
+    form = await request.post()
+    wanted = _next_page(str(form.get("next") or ""))
+    if config.admin_token is None:
+        if config.loopback_only:
+            raise web.HTTPSeeOther(wanted)
+        return _form(False, wanted)
+    given = str(form.get("token") or "").encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(given, config.admin_token.encode()):
+        return _form(True, wanted, error="That is not the admin token.")
+    answer = web.HTTPSeeOther(wanted)
+    answer.set_cookie(
+        SESSION_COOKIE,
+        session_value(config.admin_token),
+        path=UI,
+        httponly=True,
+        samesite="Strict",
+    )
+    raise answer
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    """POST /_emulator/ui/logout: forget the session cookie."""
+    same_origin(request)
+    answer = web.HTTPSeeOther(f"{UI}/login")
+    answer.del_cookie(SESSION_COOKIE, path=UI)
+    raise answer
+
+
+def _form(token_set: bool, wanted: str, error: str | None = None) -> web.Response:
+    if not token_set:
+        error = (
+            "The emulator listens beyond loopback and no --admin-token is set, so the "
+            "control API and this console are off."
+        )
+    return page(
+        "login.html",
+        "",
+        status=403 if error else 200,
+        title="Sign in",
+        wanted=wanted,
+        token_set=token_set,
+        error=error,
+    )
