@@ -5,7 +5,9 @@ Each interaction becomes a rule matching its method, exact path, query and reque
 needs (secrets masked). A request that was made several times gets one rule per answer,
 in order: all but the last fire once, the last keeps answering, so polling replays as
 it happened. The file is rewritten whole after every interaction (write, then rename),
-so a proxy stopped at any moment leaves a file that loads.
+so a proxy stopped at any moment leaves a file that loads. Each rule is turned into YAML
+once (again only when a later repeat gives it ``times: 1``): rewriting joins text, so a
+long session does not redo the YAML of every earlier rule at every interaction.
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ def scenario_name(folder: Path) -> str:
     return name or "recording"
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Never anchors and aliases: the scenario loader refuses them."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def _yaml(value: object) -> str:
+    return yaml.dump(value, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 class Recorder:
     def __init__(self, folder: Path, *, upstream: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -65,6 +78,11 @@ class Recorder:
         if self.path.is_file():  # a second session adds to the first
             existing = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
             self.document["rules"] = list(existing.get("rules", []))
+        self._head = _yaml({name: v for name, v in self.document.items() if name != "rules"})
+        self._texts = [_yaml([rule]) for rule in self.rules]  # each rule's YAML, in order
+        self._last_with: dict[str, int] = {}  # a request's key -> its latest rule
+        for index, rule in enumerate(self.rules):
+            self._last_with[_key(rule.get("match", {}))] = index
 
     @property
     def rules(self) -> list[dict]:
@@ -74,23 +92,24 @@ class Recorder:
         """Append the interaction's rule and rewrite the file; returns the rule."""
         match = request_match(interaction)
         key = _key(match)
-        for earlier in reversed(self.rules):
-            if _key(earlier.get("match", {})) == key:
-                earlier.setdefault("times", 1)  # it answered once; the new one answers on
-                break
+        earlier = self._last_with.get(key)
+        if earlier is not None and "times" not in self.rules[earlier]:
+            self.rules[earlier]["times"] = 1  # it answered once; the new one answers on
+            self._texts[earlier] = _yaml([self.rules[earlier]])
         rule = {
             "name": f"{len(self.rules) + 1:04d} {interaction.method} {interaction.path}",
             "match": match,
             "respond": recorded_response(interaction),
         }
+        self._last_with[key] = len(self.rules)
         self.rules.append(rule)
+        self._texts.append(_yaml([rule]))
         self._write()
         return rule
 
     def _write(self) -> None:
-        text = HEADER_COMMENT + yaml.safe_dump(
-            self.document, sort_keys=False, allow_unicode=True, width=100
-        )
+        rules = "rules:\n" + "".join(self._texts) if self._texts else "rules: []\n"
+        text = HEADER_COMMENT + self._head + rules
         partial = self.path.with_name(f".{self.path.name}.partial")
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, self.path)
