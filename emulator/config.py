@@ -131,6 +131,7 @@ class Config:
     record: Path | None = None
     upstream_ak: str | None = None
     upstream_sk: str | None = None
+    upstream_security_token: str | None = None
 
     @property
     def loopback_only(self) -> bool:
@@ -301,6 +302,13 @@ SETTINGS: tuple[Setting, ...] = (
         "upstream_sk",
         "--upstream-sk",
         "record mode: secret key that re-signs AK/SK requests",
+        str,
+        default_text="none",
+    ),
+    Setting(
+        "upstream_security_token",
+        "--upstream-security-token",
+        "record mode: security token of temporary upstream keys (sent as X-Security-Token)",
         str,
         default_text="none",
     ),

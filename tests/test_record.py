@@ -24,7 +24,7 @@ from emulator.errors import StartupError
 from emulator.record.recorder import FILE_NAME
 from emulator.scenarios.loader import ScenarioLoader
 from tests.conftest import DEMO_DATASET, DEMO_PROJECT, EMULATOR_COMMAND, TASKS_URL, load_example
-from tests.test_auth import AK, SK, password_body, signed
+from tests.test_auth import AK, SK, TEMP_AK, TEMP_SK, password_body, signed
 
 DATASET_URL = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}"
 UNKNOWN_TASK = "NoSuchTask000000000"
@@ -325,6 +325,28 @@ async def test_huaweicloudsdkcore_requests_are_resigned_for_the_upstream(
     text = (tmp_path / "recording" / FILE_NAME).read_text(encoding="utf-8")
     for secret in (CLIENT_AK, CLIENT_SK, AK, SK, headers["Authorization"].rsplit("=", 1)[1]):
         assert secret not in text
+
+
+@pytest.mark.parametrize(("token", "status"), [("demo-security-token", 200), (None, 401)])
+async def test_temporary_upstream_keys_send_their_security_token(
+    start_upstream, start_proxy, token, status
+):
+    upstream = await start_upstream(deviating=False)  # strict: temporary keys need the token
+    proxy = await start_proxy(
+        upstream, upstream_ak=TEMP_AK, upstream_sk=TEMP_SK, upstream_security_token=token
+    )
+    headers = signed(proxy, "GET", TASKS_URL, ak=CLIENT_AK, sk=CLIENT_SK)
+
+    response = await proxy.get(TASKS_URL, headers=headers)
+
+    assert response.status == status, await response.text()
+
+
+def test_a_security_token_without_upstream_keys_stops_the_start():
+    with pytest.raises(StartupError, match="--upstream-security-token goes with"):
+        create_app(
+            Config(proxy_to="http://127.0.0.1:1", upstream_security_token="t", obs_port=None)
+        )
 
 
 async def test_signed_requests_need_upstream_keys(start_upstream, start_proxy, tmp_path):

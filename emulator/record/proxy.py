@@ -70,6 +70,8 @@ def proxy_configured(config: Config) -> bool:
         return False
     if (config.upstream_ak is None) != (config.upstream_sk is None):
         raise StartupError("--upstream-ak and --upstream-sk go together: give both or neither")
+    if config.upstream_security_token is not None and config.upstream_ak is None:
+        raise StartupError("--upstream-security-token goes with --upstream-ak and --upstream-sk")
     return True
 
 
@@ -77,7 +79,7 @@ def install_proxy(app: web.Application, config: Config) -> None:
     """Mount forwarding ``/v2`` and ``/v3`` sub-apps sharing one client session."""
     keys = None
     if config.upstream_ak is not None and config.upstream_sk is not None:
-        keys = UpstreamKeys(config.upstream_ak, config.upstream_sk)
+        keys = UpstreamKeys(config.upstream_ak, config.upstream_sk, config.upstream_security_token)
     recorder = None
     if config.record is not None:
         try:

@@ -27,6 +27,7 @@ _TEMPORARY = "x-security-token"
 class UpstreamKeys:
     access_key: str
     secret_key: str
+    security_token: str | None = None  # temporary keys (from IAM's securitytokens) need it
 
 
 def is_signed(headers: dict[str, str]) -> bool:
@@ -49,9 +50,16 @@ def resign(
     Raises ``SignatureFormatError`` when the client's Authorization is not a signature.
     """
     signed = parse_authorization(headers.get("authorization", ""))
-    # The client's temporary key (its security token) is not ours to send upstream.
-    names = tuple(sorted((set(signed.signed_headers) | {"host", "x-sdk-date"}) - {_TEMPORARY}))
+    # The client's temporary key (its security token) is not ours to send upstream; the
+    # upstream keys' own token is, signed like every header the signature names.
+    names = set(signed.signed_headers) | {"host", "x-sdk-date"}
     headers = {name: value for name, value in headers.items() if name != _TEMPORARY}
+    if keys.security_token is None:
+        names.discard(_TEMPORARY)
+    else:
+        headers[_TEMPORARY] = keys.security_token
+        names.add(_TEMPORARY)
+    names = tuple(sorted(names))
     headers["x-sdk-date"] = (now or datetime.now(UTC)).strftime(DATE_FORMAT)
     canonical = canonical_request(method, raw_path, query, headers, names, body)
     signed_value = signature(keys.secret_key, headers["x-sdk-date"], canonical)
