@@ -251,5 +251,5 @@ def record_request(
         status,
         error_code,
         list(request.query),
-        request.get(keys.RAW_BODY),
+        keys.notes(request).raw_body,
     )

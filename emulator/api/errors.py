@@ -33,7 +33,7 @@ REQUEST_REFUSALS = frozenset(
 def error_response(request: web.Request, error: ServiceError) -> web.Response:
     status, body = error.render(keys.shared(request, keys.CONTRACT).catalog)
     if isinstance(error, ModelArtsError):
-        request[keys.ERROR_CODE] = error.code
+        keys.notes(request).error_code = error.code
         if error.code in REQUEST_REFUSALS and not _scripted(request):
             refusals.info("%s %s refused: %s %s", request.method, request.path, *body.values())
     response = web.json_response(body, status=status, headers=error.headers)
@@ -43,7 +43,7 @@ def error_response(request: web.Request, error: ServiceError) -> web.Response:
 
 
 def _scripted(request: web.Request) -> bool:
-    decision = request.get(keys.DECISION)
+    decision = keys.notes(request).decision
     return decision is not None and decision.response is not None
 
 

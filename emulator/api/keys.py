@@ -45,24 +45,38 @@ COVERAGE: web.AppKey[CoverageRecorder] = web.AppKey("coverage")
 # Set on a sub-app whose requests the journal leaves out (the control API's own calls).
 OFF_THE_RECORD: web.AppKey[bool] = web.AppKey("off_the_record")
 
-# The application holding the shared services, noted by the root middleware: a lookup
-# there is one dict access, where ``config_dict`` builds a chain of apps and misses in
-# every sub-app first (a dozen lookups a request add up on the accept path).
-SERVICES: web.RequestKey[web.Application] = web.RequestKey("services")
+
+@dataclass(slots=True)
+class Notes:
+    """What the layers note about one request, for each other, the access log and the
+    journal. One object made by the root middleware: attributes, where a dozen request
+    keys (most of them absent, each miss a KeyError caught) cost the accept path."""
+
+    # The application holding the shared services: a lookup there is one dict access,
+    # where ``config_dict`` builds a chain of apps and misses in every sub-app first.
+    services: web.Application | None = None
+    error_code: str | None = None
+    raw_body: bytes | None = None
+    validation: str = "passed"
+    decision: Decision | None = None
+    timeline: Timeline | None = None  # a scenario's timeline for the task this starts
+
+
+NOTES: web.RequestKey[Notes] = web.RequestKey("notes")
 
 _Service = TypeVar("_Service")
 
 
+def notes(request: web.Request) -> Notes:
+    """This request's notes (made here for a request no root middleware saw)."""
+    try:
+        return request[NOTES]
+    except KeyError:
+        made = request[NOTES] = Notes()
+        return made
+
+
 def shared(request: web.Request, key: web.AppKey[_Service]) -> _Service:
     """A shared service of the emulator: ``config_dict[key]`` without its cost."""
-    services = request.get(SERVICES)
+    services = notes(request).services
     return services[key] if services is not None else request.config_dict[key]
-
-
-# Per-request notes, read by the access log and the journal.
-ERROR_CODE: web.RequestKey[str] = web.RequestKey("error_code")
-RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body")
-VALIDATION: web.RequestKey[str] = web.RequestKey("validation")
-DECISION: web.RequestKey[Decision] = web.RequestKey("decision")
-# A scenario's timeline for the task this request starts.
-TIMELINE: web.RequestKey[Timeline] = web.RequestKey("timeline")

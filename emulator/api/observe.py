@@ -22,10 +22,11 @@ log = logging.getLogger("emulator.access")
 @web.middleware
 async def observe(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
-    services = request[keys.SERVICES] = request.app  # the app this middleware belongs to
+    services = request.app  # the app this middleware belongs to holds the services
+    notes = request[keys.NOTES] = keys.Notes(services=services)
     response = await handler(request)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    error_code = request.get(keys.ERROR_CODE)
+    error_code = notes.error_code
     if log.isEnabledFor(logging.INFO):
         log.info(
             "%s %s %d %s %.1fms",
@@ -37,7 +38,7 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
         )
     journal = services[keys.JOURNAL]
     if journal.enabled and not _off_the_record(request):
-        journal.record(_entry(request, services, response.status, error_code, elapsed_ms))
+        journal.record(_entry(request, notes, response.status, elapsed_ms))
     record_request(request, response.status, error_code, services[keys.COVERAGE])
     return response
 
@@ -47,25 +48,22 @@ def _off_the_record(request: web.Request) -> bool:
 
 
 def _entry(
-    request: web.Request,
-    services: web.Application,
-    status: int,
-    error_code: str | None,
-    elapsed_ms: float,
+    request: web.Request, notes: keys.Notes, status: int, elapsed_ms: float
 ) -> RecordedRequest:
+    assert notes.services is not None
     entry = RecordedRequest(
-        time_ms=services[keys.EMULATOR].clock.now_ms(),
+        time_ms=notes.services[keys.EMULATOR].clock.now_ms(),
         method=request.method,
         path=request.path,
         query_string=request.query_string,
         headers=request.headers,
-        raw_body=request.get(keys.RAW_BODY),
+        raw_body=notes.raw_body,
         status=status,
-        error_code=error_code,
+        error_code=notes.error_code,
         duration_ms=elapsed_ms,
-        validation=request.get(keys.VALIDATION, "passed"),
+        validation=notes.validation,
     )
-    decision = request.get(keys.DECISION)
+    decision = notes.decision
     if decision is not None:
         entry.scenario, entry.rule = decision.scenario, decision.rule
         entry.near_misses = tuple(str(miss) for miss in decision.near_misses)

@@ -75,7 +75,7 @@ async def read_body(request: web.Request) -> bytes:
     arrive within ``--body-timeout`` (408 ModelArts.4205, also when the client leaves
     mid-body); both close the connection.
     """
-    cached = request.get(keys.RAW_BODY)
+    cached = keys.notes(request).raw_body
     if cached is not None:
         return cached
     if not request.can_read_body:
@@ -104,7 +104,7 @@ async def read_body(request: web.Request) -> bytes:
             detail="(the connection closed before the body arrived)",
             headers={"Connection": "close"},
         ) from None
-    request[keys.RAW_BODY] = raw
+    keys.notes(request).raw_body = raw
     return raw
 
 
@@ -156,7 +156,7 @@ def documented_response(request: web.Request, body: object, status: int = 200) -
 
 def _refuse(request: web.Request, violations: list) -> None:
     detail = "; ".join(str(v) for v in violations)
-    request[keys.VALIDATION] = detail
+    keys.notes(request).validation = detail
     raise ModelArtsError(INVALID_REQUEST, detail=detail)
 
 

@@ -34,7 +34,7 @@ async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
     names, named = book.selection(header)
     view = await _view(request, book.needs_body(names))
     decision = book.decide(view, names, explain=named)
-    request[keys.DECISION] = decision
+    keys.notes(request).decision = decision
     if decision.response is None:
         if not decision.near_misses:
             return await handler(request)
@@ -98,7 +98,7 @@ async def _answer(
         return await _fault(request, scripted)
     if scripted.passthrough:
         if scripted.timeline is not None:
-            request[keys.TIMELINE] = scripted.timeline
+            keys.notes(request).timeline = scripted.timeline
         response = await handler(request)
         if not response.prepared:
             response.headers.update(headers)

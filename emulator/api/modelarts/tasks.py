@@ -17,7 +17,9 @@ async def start_task(request: web.Request) -> web.Response:
     """POST /v2/{project_id}/datasets/{dataset_id}/tasks"""
     body = await request_body(request, objects=("config",))
     project_id, dataset_id = request.match_info["project_id"], request.match_info["dataset_id"]
-    task = _tasks(request).start(project_id, dataset_id, body, timeline=request.get(keys.TIMELINE))
+    task = _tasks(request).start(
+        project_id, dataset_id, body, timeline=keys.notes(request).timeline
+    )
     return documented_response(request, {"task_id": task.task_id})
 
 
