@@ -10,6 +10,7 @@ invents its own wording. ``StartupError`` is every reason the emulator cannot st
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -117,16 +118,29 @@ class ErrorCatalog:
     def render(self, error: ModelArtsError) -> tuple[int, dict[str, str]]:
         """HTTP status and body for an error."""
         entry = self.lookup(error.code, error.status)
-        message = error.message if error.message is not None else _fill(entry.message, error.params)
+        message = error.message
+        if message is None:
+            message = _filled(entry.message, error.params)
         if error.detail:
             message = f"{message.rstrip()} {error.detail}" if message else error.detail
         return error.http_status or entry.status, {"error_code": error.code, "error_msg": message}
 
 
-def _fill(message: str, params: tuple[str, ...]) -> str:
+def _filled(message: str, params: tuple) -> str:
+    try:
+        return _fill_remembered(message, params)
+    except TypeError:  # a value that cannot be a cache key
+        return _fill(message, params)
+
+
+def _fill(message: str, params: tuple) -> str:
     values = iter(params)
 
     def substitute(_match: re.Match[str]) -> str:
         return next(values, "")
 
     return " ".join(_PLACEHOLDER.sub(substitute, message).split())
+
+
+# Refusals repeat (the same row with the same values), and filling is a regex pass.
+_fill_remembered = functools.lru_cache(maxsize=1024)(_fill)
