@@ -108,6 +108,15 @@ def _parse_text(text: str) -> str:
     return text
 
 
+def _parse_header_value(text: str) -> str:
+    """A key or token sent upstream in a header: no control characters (a stray newline
+    from a secrets file would fail every request later, not the start now)."""
+    text = _parse_text(text)
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in text):
+        raise ValueError("expected no control characters (a newline at the end?)")
+    return text
+
+
 @dataclass(frozen=True)
 class Config:
     host: str = "127.0.0.1"
@@ -295,21 +304,21 @@ SETTINGS: tuple[Setting, ...] = (
         "upstream_ak",
         "--upstream-ak",
         "record mode: access key that re-signs AK/SK requests",
-        str,
+        _parse_header_value,
         default_text="none",
     ),
     Setting(
         "upstream_sk",
         "--upstream-sk",
         "record mode: secret key that re-signs AK/SK requests",
-        str,
+        _parse_header_value,
         default_text="none",
     ),
     Setting(
         "upstream_security_token",
         "--upstream-security-token",
         "record mode: security token of temporary upstream keys (sent as X-Security-Token)",
-        str,
+        _parse_header_value,
         default_text="none",
     ),
 )
