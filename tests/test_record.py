@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from emulator.app import create_app
-from emulator.config import Config, load_config
+from emulator.config import Config, ConfigError, load_config
 from emulator.contract import load_contract
 from emulator.errors import StartupError
 from emulator.record.recorder import FILE_NAME
@@ -327,6 +327,21 @@ async def test_huaweicloudsdkcore_requests_are_resigned_for_the_upstream(
         assert secret not in text
 
 
+@pytest.mark.parametrize("depth", [100_000, 500])
+async def test_a_deeply_nested_body_is_recorded_as_text(
+    start_upstream, start_proxy, tmp_path, depth
+):
+    proxy = await start_proxy(await start_upstream(deviating=False))
+    body = b"[" * depth + b"]" * depth
+
+    response = await proxy.post(TASKS_URL, data=body, headers={"X-Auth-Token": "t"})
+
+    assert response.status == 401  # the strict upstream's refusal (a token it never issued)
+    [rule] = rules_of(tmp_path / "recording")
+    assert "body" not in rule["match"]  # not JSON the matcher could read: matched without it
+    assert rule["respond"]["status"] == 401
+
+
 @pytest.mark.parametrize(("token", "status"), [("demo-security-token", 200), (None, 401)])
 async def test_temporary_upstream_keys_send_their_security_token(
     start_upstream, start_proxy, token, status
@@ -340,6 +355,23 @@ async def test_temporary_upstream_keys_send_their_security_token(
     response = await proxy.get(TASKS_URL, headers=headers)
 
     assert response.status == status, await response.text()
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("", "empty"), ("demo-security-token\n", "control characters")],
+)
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "MODELARTS_EMULATOR_UPSTREAM_AK",
+        "MODELARTS_EMULATOR_UPSTREAM_SK",
+        "MODELARTS_EMULATOR_UPSTREAM_SECURITY_TOKEN",
+    ],
+)
+def test_upstream_keys_that_cannot_be_sent_stop_the_start(variable, value, reason):
+    with pytest.raises(ConfigError, match=f"{variable}.*{reason}"):
+        load_config([], {variable: value, "MODELARTS_EMULATOR_PROXY_TO": "http://127.0.0.1:1"})
 
 
 def test_a_security_token_without_upstream_keys_stops_the_start():

@@ -16,14 +16,34 @@ ID_OR_TIME = re.compile(r"(^id$|_id$|_ids$|time|date|_at$|created|updated|expire
 ITEMS = "[]"
 
 
+MAX_DEPTH = 64  # deeper JSON is kept as text: masking, matching and YAML all recurse
+
+
 def body_value(raw: bytes) -> object:
-    """A recorded or received body as JSON; as text when it is not JSON; None when empty."""
+    """A recorded or received body as JSON; as text when it is not JSON (or nested deeper
+    than ``MAX_DEPTH``); None when empty."""
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
         return raw.decode("utf-8", errors="replace")
+    if _deeper_than(value, MAX_DEPTH):
+        return raw.decode("utf-8", errors="replace")
+    return value
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (without recursing)."""
+    pending = [(value, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict | list):
+            if depth >= limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 @dataclass(frozen=True)
