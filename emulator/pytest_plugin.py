@@ -100,7 +100,8 @@ class ModelArtsEmulator:
         return self.process is None
 
     def log_text(self) -> str:
-        """What the emulator wrote to its log so far (refusals, near misses, warnings)."""
+        """What the emulator wrote to its log so far: a line per request, refusals with their
+        reasons, near misses, warnings."""
         if self._log is None:
             raise EmulatorError(
                 "log_text() reads the log of an emulator the plugin started; this one runs "
@@ -275,7 +276,7 @@ def start_emulator(
             "--obs-port",
             "0",
             "--log-level",
-            "warning",
+            "info",  # the log a failing test reads: each request, and why any was refused
             *arguments,
         ],
         cwd=cwd,

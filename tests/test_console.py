@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -264,3 +265,48 @@ async def test_the_start_page_with_a_trailing_slash_is_the_journal(client):
 
     assert response.status == 302
     assert response.headers["Location"] == f"{UI}/requests"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data; boundary=B", b'--B\r\nContent-Disposition: form-data; name="token"'),
+        ("application/x-www-form-urlencoded", b"token=\xff\xfe"),
+        ("text/plain", b"token=s3cret"),
+    ],
+    ids=["multipart", "not-utf-8", "not-a-form"],
+)
+async def test_a_sign_in_that_is_no_readable_form_is_a_clear_refusal(guarded, content_type, body):
+    response = await guarded.post(
+        f"{UI}/login", data=body, headers={"Content-Type": content_type}, allow_redirects=False
+    )
+
+    assert response.status in (400, 403)
+    assert "modelarts_emulator_console" not in response.cookies
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded; charset=bogus", "multipart/form-data; boundary=B"],
+)
+async def test_a_console_form_aiohttp_cannot_read_is_a_400(manual, content_type):
+    response = await manual.post(
+        f"{UI}/clock/advance", data=b"seconds=\xff", headers={"Content-Type": content_type}
+    )
+
+    assert response.status == 400
+    assert (await response.json())["error_code"] == "ModelArts.4200"
+
+
+@pytest.mark.parametrize("path", ["login", "logout", "tasks"])
+async def test_head_requests_to_the_console_never_redirect(guarded, path):
+    response = await guarded.head(f"{UI}/{path}", allow_redirects=False)
+
+    assert response.status in (403, 405)
+
+
+async def test_sign_in_redirects_are_in_the_access_log(guarded, caplog):
+    with caplog.at_level(logging.INFO, logger="emulator.access"):
+        await _sign_in(guarded, "s3cret")
+
+    assert f"POST {UI}/login 303" in caplog.text

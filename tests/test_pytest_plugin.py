@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from emulator.pytest_plugin import EmulatorError, ModelArtsEmulator, join_emulator, start_emulator
-from tests.conftest import REPO
+from tests.conftest import REPO, TASKS_URL
 
 HANGS = (sys.executable, "-c", "import sys, time; print('starting', flush=True); time.sleep(60)")
 
@@ -53,6 +53,14 @@ def test_replace_finds_a_quoted_or_json_name(emulator: ModelArtsEmulator):
 
     _, listed, _ = emulator.call("GET", "/_emulator/scenarios")
     assert {s["name"] for s in listed["scenarios"]} == {"quoted", "as-json"}
+
+
+def test_the_log_says_why_a_request_was_refused(emulator: ModelArtsEmulator):
+    status, _, _ = emulator.call("POST", TASKS_URL, {"task_type": 7})
+
+    assert status == 400
+    assert f"POST {TASKS_URL} refused: ModelArts.4200" in emulator.log_text()
+    assert f"POST {TASKS_URL} 400 ModelArts.4200" in emulator.log_text()  # its access line
 
 
 def test_joining_finds_obs_on_the_api_host(emulator: ModelArtsEmulator):

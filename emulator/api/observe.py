@@ -24,23 +24,27 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     started = time.perf_counter()
     services = request.app  # the app this middleware belongs to holds the services
     notes = request[keys.NOTES] = keys.Notes(services=services)
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as answer:  # a redirect a handler raised (errors are rendered)
+        _log_access(request, answer.status, None, (time.perf_counter() - started) * 1000)
+        raise
     elapsed_ms = (time.perf_counter() - started) * 1000
     error_code = notes.error_code
-    if log.isEnabledFor(logging.INFO):
-        log.info(
-            "%s %s %d %s %.1fms",
-            request.method,
-            request.path,
-            response.status,
-            error_code or "-",
-            elapsed_ms,
-        )
+    _log_access(request, response.status, error_code, elapsed_ms)
     journal = services[keys.JOURNAL]
     if journal.enabled and not _off_the_record(request):
         journal.record(_entry(request, notes, response.status, elapsed_ms))
     record_request(request, response.status, error_code, services[keys.COVERAGE])
     return response
+
+
+def _log_access(
+    request: web.Request, status: int, error_code: str | None, elapsed_ms: float
+) -> None:
+    if log.isEnabledFor(logging.INFO):
+        method, path = request.method, request.path
+        log.info("%s %s %d %s %.1fms", method, path, status, error_code or "-", elapsed_ms)
 
 
 def _off_the_record(request: web.Request) -> bool:

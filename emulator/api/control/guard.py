@@ -21,19 +21,19 @@ from emulator.api.control.health import health
 from emulator.codes import FORBIDDEN
 from emulator.errors import ModelArtsError
 
-OPEN_HANDLERS = frozenset({health, signin.login_page, signin.sign_in, signin.sign_out})
+OPEN_HANDLERS = frozenset({health})
 ADMIN_HEADER = "X-Emulator-Admin-Token"
 
 
 @web.middleware
 async def guard_control_api(request: web.Request, handler) -> web.StreamResponse:
-    if request.match_info.handler in OPEN_HANDLERS:
-        return await handler(request)
+    if request.match_info.handler in OPEN_HANDLERS or request.path in signin.SIGN_IN_PATHS:
+        return await handler(request)  # (by path too: a HEAD there is a 405, not a redirect)
     config = keys.shared(request, keys.CONFIG)
     if config.admin_token is None:
         if config.loopback_only:
             return await handler(request)
-        if _is_console(request) and request.method in ("GET", "HEAD"):
+        if _is_console(request) and request.method == "GET":
             raise web.HTTPSeeOther(signin.sign_in_location(request))  # which says it is off
         raise ModelArtsError(
             FORBIDDEN,
@@ -47,7 +47,7 @@ async def guard_control_api(request: web.Request, handler) -> web.StreamResponse
     if _is_console(request):
         if signin.has_session(request, token):
             return await handler(request)
-        if request.method in ("GET", "HEAD"):
+        if request.method == "GET":
             raise web.HTTPSeeOther(signin.sign_in_location(request))
     raise ModelArtsError(
         FORBIDDEN, params=("control API",), detail=f"Send the admin token in {ADMIN_HEADER}."

@@ -11,12 +11,13 @@ import math
 from urllib.parse import quote
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from emulator.api import keys
 from emulator.api.control.console import pages
 from emulator.api.control.console.render import UI
 from emulator.api.control.scenarios import ADMIN_SOURCE
-from emulator.codes import FORBIDDEN
+from emulator.codes import FORBIDDEN, INVALID_REQUEST
 from emulator.domain.clock import ClockError
 from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import ScenarioConflict
@@ -38,6 +39,17 @@ def same_origin(request: web.Request) -> None:
         )
 
 
+async def form_of(request: web.Request) -> MultiDictProxy:
+    """The form's fields; a form aiohttp cannot read (bytes that are not text in its
+    charset, an unknown charset, a broken multipart body) is a 400, not a traceback."""
+    try:
+        return await request.post()
+    except (ValueError, LookupError) as error:  # UnicodeDecodeError is a ValueError
+        raise ModelArtsError(
+            INVALID_REQUEST, detail=f"(the form could not be read: {type(error).__name__})"
+        ) from None
+
+
 def _back(path: str, message: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{UI}/{path}?message={quote(message)}")
 
@@ -45,7 +57,7 @@ def _back(path: str, message: str) -> web.HTTPSeeOther:
 async def advance_clock(request: web.Request) -> web.Response:
     """POST /_emulator/ui/clock/advance (form field ``seconds``)."""
     same_origin(request)
-    form = await request.post()
+    form = await form_of(request)
     emulator = keys.shared(request, keys.EMULATOR)
     if not emulator.clock.manual:
         return await pages.tasks_page(request, error="The clock is the system clock.")
@@ -65,7 +77,7 @@ async def advance_clock(request: web.Request) -> web.Response:
 async def load_scenario(request: web.Request) -> web.Response:
     """POST /_emulator/ui/scenarios: a scenario file (``file``) or text (``text``)."""
     same_origin(request)
-    form = await request.post()
+    form = await form_of(request)
     upload = form.get("file")
     text, source = str(form.get("text") or ""), ADMIN_SOURCE
     if isinstance(upload, web.FileField) and upload.filename:

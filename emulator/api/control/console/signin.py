@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 from yarl import URL
@@ -20,10 +20,14 @@ from emulator.api import keys
 from emulator.api.control.console.actions import same_origin
 from emulator.api.control.console.render import UI, page
 from emulator.api.payloads import read_body
+from emulator.codes import INVALID_REQUEST
+from emulator.errors import ModelArtsError
 
 SESSION_COOKIE = "modelarts_emulator_console"
 _SESSION_PURPOSE = b"modelarts-emulator console session"
 MAX_NEXT_CHARS = 2048
+FORM_TYPE = "application/x-www-form-urlencoded"
+SIGN_IN_PATHS = frozenset({f"{UI}/login", f"{UI}/logout"})
 
 
 def session_value(admin_token: str) -> str:
@@ -71,14 +75,20 @@ async def sign_in(request: web.Request) -> web.Response:
     """POST /_emulator/ui/login (form fields ``token`` and ``next``)."""
     same_origin(request)
     config = keys.shared(request, keys.CONFIG)
-    await read_body(request)  # the one reader: size and time limits hold here too
-    form = await request.post()
-    wanted = _next_page(str(form.get("next") or ""))
+    if request.content_type != FORM_TYPE:
+        raise ModelArtsError(INVALID_REQUEST, detail=f"(the sign-in form is sent as {FORM_TYPE})")
+    # The one reader (size and time limits hold here too); bytes that are not UTF-8 can only
+    # make a wrong token.
+    raw = await read_body(request)
+    form: dict[str, str] = {}
+    for name, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+        form.setdefault(name, value)
+    wanted = _next_page(form.get("next"))
     if config.admin_token is None:
         if config.loopback_only:
             raise web.HTTPSeeOther(wanted)
         return _form(False, wanted)
-    given = str(form.get("token") or "").encode("utf-8", "surrogatepass")
+    given = form.get("token", "").encode()
     if not hmac.compare_digest(given, config.admin_token.encode()):
         return _form(True, wanted, error="That is not the admin token.")
     answer = web.HTTPSeeOther(wanted)
