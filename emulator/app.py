@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -131,7 +132,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     return app
 
 
+@functools.lru_cache(maxsize=8)
 def _openapi_document(contract: Contract) -> dict:
+    """Built once per contract (apps of one process share it): read it, never change it."""
     routes = [
         *published(IAM_PREFIX, IAM_ROUTES),
         *published("", ROOT_ROUTES),
