@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from emulator.domain.service import Emulator
     from emulator.domain.timeline import Timeline
     from emulator.journal import Journal
+    from emulator.obs.deferred import DeferredStore
     from emulator.scenarios.engine import Decision, ScenarioBook
     from emulator.scenarios.loader import ScenarioLoader
 
@@ -35,6 +36,7 @@ CONFIG: web.AppKey[Config] = web.AppKey("config")
 CONTRACT: web.AppKey[Contract] = web.AppKey("contract")
 EMULATOR: web.AppKey[Emulator] = web.AppKey("emulator")
 OBS_APP: web.AppKey[web.Application] = web.AppKey("obs_app")
+OBS_STORE: web.AppKey[DeferredStore] = web.AppKey("obs_store")
 SCENARIOS: web.AppKey[ScenarioBook] = web.AppKey("scenarios")
 SCENARIO_LOADER: web.AppKey[ScenarioLoader] = web.AppKey("scenario_loader")
 JOURNAL: web.AppKey[Journal] = web.AppKey("journal")
