@@ -71,7 +71,7 @@ async def _openapi(request: web.Request) -> web.Response:
         raise ModelArtsError(
             INVALID_REQUEST, detail=f"mode: expected strict or lenient, got {mode!r}"
         )
-    document = request.app[keys.OPENAPI]
+    document = openapi_document(request.app[keys.CONTRACT])
     return web.json_response(lenient_document(document) if mode == "lenient" else document)
 
 
@@ -130,7 +130,6 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
         app.add_subapp(IAM_PREFIX, create_iam_app())
     app.add_subapp(CONTROL_PREFIX, create_control_app())
-    app[keys.OPENAPI] = _openapi_document(contract)
     app.cleanup_ctx.append(_finish_starting)
     app.cleanup_ctx.append(_obs_listener)
     app.cleanup_ctx.append(_advance_tasks_in_background)
@@ -143,8 +142,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
 
 
 @functools.lru_cache(maxsize=8)
-def _openapi_document(contract: Contract) -> dict:
-    """Built once per contract (apps of one process share it): read it, never change it."""
+def openapi_document(contract: Contract) -> dict:
+    """The OpenAPI document ``GET /openapi.json`` serves, built when first asked for, once
+    per contract (apps of one process share it): read it, never change it."""
     routes = [
         *published(IAM_PREFIX, IAM_ROUTES),
         *published("", ROOT_ROUTES),

@@ -42,7 +42,6 @@ SCENARIO_LOADER: web.AppKey[ScenarioLoader] = web.AppKey("scenario_loader")
 JOURNAL: web.AppKey[Journal] = web.AppKey("journal")
 IDENTITIES: web.AppKey[Identities] = web.AppKey("identities")
 ENDPOINTS: web.AppKey[Endpoints] = web.AppKey("endpoints")
-OPENAPI: web.AppKey[dict] = web.AppKey("openapi")
 COVERAGE: web.AppKey[CoverageRecorder] = web.AppKey("coverage")
 # Set on a sub-app whose requests the journal leaves out (the control API's own calls).
 OFF_THE_RECORD: web.AppKey[bool] = web.AppKey("off_the_record")
