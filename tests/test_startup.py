@@ -113,7 +113,8 @@ def gated_loading(monkeypatch, fresh_process):
         return make_store(region)
 
     monkeypatch.setattr(deferred, "_new_store", gated)
-    return entered, release
+    yield entered, release
+    release.set()  # before the app stops, whatever the test did
 
 
 async def test_an_obs_request_while_storage_loads_is_answered_once_it_is_loaded(

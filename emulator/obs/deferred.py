@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator.obs")
 STORE_MODULE = "emulator.obs.store"
 NOT_LOADED, LOADING, LOADED, FAILED = "not loaded", "loading", "loaded", "failed"
+CLOSE_WAIT_SECONDS = 30  # a store still loading by then is left to the process's end
 # The ObjectStore's own methods, bound onto this object once it is loaded (an instance
 # attribute shadows a method), so a loaded store costs its callers nothing extra.
 _FORWARDED = (
@@ -221,8 +222,7 @@ class DeferredStore:
         with self._lock:
             if self.state == NOT_LOADED:
                 return
-        self._done.wait()
-        if self._real is not None:
+        if self._done.wait(CLOSE_WAIT_SECONDS) and self._real is not None:
             self._real.close()
 
     # --- reads: from the record until the store is loaded ---------------------------
