@@ -167,10 +167,14 @@ class DeferredStore:
         return self._real
 
     def __getattr__(self, name: str) -> Any:
-        # Anything else the ObjectStore offers (tests reach its moto backend), once loaded.
+        # Anything else the ObjectStore offers (tests reach its moto backend), once loaded;
+        # a method is bound onto this object, so asking again costs nothing extra.
         if name.startswith("__"):
             raise AttributeError(name)
-        return getattr(self._store(), name)
+        found = getattr(self._store(), name)
+        if callable(found) and not name.startswith("_"):
+            self.__dict__[name] = found
+        return found
 
     # --- changes: recorded while seeding, else made in the loaded store -----------------
 
