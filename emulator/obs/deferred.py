@@ -1,12 +1,12 @@
 """OBS storage that loads moto off the start path.
 
 Importing moto (with boto3 and botocore) costs more than the rest of the emulator's start
-together, and nothing needs it before the first change to OBS: until then OBS holds
-exactly what the seed put there. So ``DeferredStore`` stands in for the moto-backed
+together, and the emulator's own questions about OBS need none of it at first: OBS holds
+what the seed put there. So ``DeferredStore`` stands in for the moto-backed
 ``ObjectStore`` (emulator/obs/store.py) from the start:
 
-- before loading begins (while ``create_app`` applies the seed), it records the seed's
-  buckets and objects;
+- until loading begins it records new buckets and objects: the seed's (``create_app``
+  applies it) and any the domain writes in the first moments;
 - reads (bucket exists, KMS, list, get) are answered from that record until the store is
   loaded, with the answers the loaded store gives: same keys, sizes and times;
 - loading makes the ``ObjectStore`` and replays the record into it: ``load`` in the
