@@ -211,3 +211,22 @@ async def test_health_says_when_obs_storage_failed_to_load(make_client, monkeypa
     assert health.status == 503
     assert (await health.json())["obs"] == "storage failed to load"
     assert put.status < 500
+
+
+async def test_an_object_written_before_storage_loads_is_in_obs_once_it_is_loaded(
+    make_client, fresh_process
+):
+    client = await make_client()
+    store = client.app[keys.OBS_STORE]
+    uploaded = await client.post(
+        SAMPLES, json={"samples": [{"name": "early.jpg", "data": "ZWFybHk="}]}
+    )
+    assert uploaded.status == 200, await uploaded.text()
+    assert store.state == deferred.NOT_LOADED  # recorded, not loaded
+
+    fetched = await client.session.get(
+        f"{obs_url(client)}/demo-bucket/images/early.jpg", headers=SIGNED
+    )
+
+    assert store.state == deferred.LOADED
+    assert (fetched.status, await fetched.read()) == (200, b"early")
