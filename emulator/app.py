@@ -4,14 +4,22 @@ The root application owns what every request meets (the journal and access log, 
 rendering) and the shared services; each surface is a sub-app with only the middlewares
 it needs: ``/v2`` ModelArts (authentication, scenarios), ``/v3`` IAM (scenarios) and
 ``/_emulator`` the control API (its guard). The S3-compatible OBS listener, the task
-ticker and the validator warm-up start and stop with the application, so the CLI, tests
-and embedders all get the same server.
+ticker and the rest of the start-up work (below) start and stop with the application, so
+the CLI, tests and embedders all get the same server.
+
+Start-up work that no first request needs is left until just after start, in one
+background thread: loading moto's OBS store (emulator/obs/deferred.py; an OBS request, a
+change to OBS or a health check that comes earlier loads it at once) and compiling the
+validation fast paths (each also compiles on first use). Both are CPU work that would
+share the interpreter with the first requests, which get it to themselves instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import threading
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -41,8 +49,8 @@ from emulator.domain.service import Emulator
 from emulator.domain.tasks import TaskSettings
 from emulator.errors import ModelArtsError
 from emulator.journal import Journal
+from emulator.obs.deferred import DeferredStore, moto_imported
 from emulator.obs.server import create_obs_app
-from emulator.obs.store import ObjectStore
 from emulator.record.proxy import install_proxy, proxy_configured
 from emulator.scenarios.engine import ScenarioBook
 from emulator.scenarios.loader import ScenarioLoader
@@ -52,6 +60,8 @@ TICK_SECONDS = 0.1
 MAX_OBJECT_BYTES = 256 * 1024 * 1024
 # In-flight requests get this long to finish when the server stops.
 SHUTDOWN_SECONDS = 0.8
+# Seconds after start when the background start-up work begins (see the module text).
+FINISH_STARTING_AFTER = 0.5
 
 
 async def _openapi(request: web.Request) -> web.Response:
@@ -61,7 +71,7 @@ async def _openapi(request: web.Request) -> web.Response:
         raise ModelArtsError(
             INVALID_REQUEST, detail=f"mode: expected strict or lenient, got {mode!r}"
         )
-    document = request.app[keys.OPENAPI]
+    document = openapi_document(request.app[keys.CONTRACT])
     return web.json_response(lenient_document(document) if mode == "lenient" else document)
 
 
@@ -88,7 +98,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     for scenario in loader.load_paths(config.scenarios):
         book.add(scenario)
     book.seal()
-    store = ObjectStore()
+    store = DeferredStore()  # moto is loaded when the app starts (emulator/obs/deferred.py)
     if clock is None:
         clock = ManualClock() if config.clock == "manual" else SystemClock()
     settings = TaskSettings(
@@ -99,6 +109,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
     app[keys.EMULATOR] = Emulator(seed, store, clock, settings)
+    app[keys.OBS_STORE] = store
     app[keys.OBS_APP] = create_obs_app(
         store,
         MAX_OBJECT_BYTES,
@@ -119,8 +130,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
         app.add_subapp(IAM_PREFIX, create_iam_app())
     app.add_subapp(CONTROL_PREFIX, create_control_app())
-    app[keys.OPENAPI] = _openapi_document(contract)
-    app.on_startup.append(_warm_up)
+    app.cleanup_ctx.append(_finish_starting)
     app.cleanup_ctx.append(_obs_listener)
     app.cleanup_ctx.append(_advance_tasks_in_background)
 
@@ -131,7 +141,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     return app
 
 
-def _openapi_document(contract: Contract) -> dict:
+@functools.lru_cache(maxsize=8)
+def openapi_document(contract: Contract) -> dict:
+    """The OpenAPI document ``GET /openapi.json`` serves, built when first asked for, once
+    per contract (apps of one process share it): read it, never change it."""
     routes = [
         *published(IAM_PREFIX, IAM_ROUTES),
         *published("", ROOT_ROUTES),
@@ -140,9 +153,28 @@ def _openapi_document(contract: Contract) -> dict:
     return build_openapi(contract, DOCUMENTED, routes, version=__version__)
 
 
-async def _warm_up(app: web.Application) -> None:
-    """Compile the validation fast paths in a thread while the server already answers."""
-    asyncio.get_running_loop().run_in_executor(None, app[keys.CONTRACT].compile_fast)
+async def _finish_starting(app: web.Application) -> AsyncIterator[None]:
+    """The start-up work of the module text: at once when moto is imported already (a test
+    suite's every app but the first, or an embedder using moto), else just after start."""
+    store, contract = app[keys.OBS_STORE], app[keys.CONTRACT]
+    loop = asyncio.get_running_loop()
+    later = None
+    if moto_imported():
+        store.load()  # a few milliseconds
+        loop.run_in_executor(None, contract.compile_fast)
+    else:
+
+        def work() -> None:
+            store.load()  # returns at once when something needed it earlier
+            contract.compile_fast()
+
+        def start() -> None:
+            threading.Thread(target=work, name="finish-starting", daemon=True).start()
+
+        later = loop.call_later(FINISH_STARTING_AFTER, start)
+    yield
+    if later is not None:
+        later.cancel()
 
 
 async def _obs_listener(app: web.Application) -> AsyncIterator[None]:

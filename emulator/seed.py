@@ -2,6 +2,11 @@
 
 Object contents come inline (``text`` or ``base64``) or from a ``file`` path, resolved
 relative to the seed file's folder.
+
+A test suite creates hundreds of apps from the same seed: a file is parsed and checked
+once per process (again when it changes), and each app builds its own ``Seed`` and
+``Identities`` from that document. The bundled seed is not checked at start at all: it
+ships with the code, and a test checks it against the schema.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import threading
 from pathlib import Path
 
 import yaml
@@ -32,7 +38,32 @@ DEFAULT_REGION = "eu-de"
 IDENTITY_SECTIONS = ("domains", "users", "credentials")
 
 
+# Checked documents by file (path, size, modification time), with the schema they passed.
+_READ: dict[tuple, tuple[dict, dict]] = {}
+_READ_LIMIT = 16
+_reading = threading.Lock()
+
+
 def _read(path: Path, schema: dict) -> dict:
+    """The seed file's document, checked against ``schema``; shared: only read it."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        raise SeedError(f"{path}: cannot read seed file ({error.strerror})") from None
+    key = (str(path.resolve()), status.st_mtime_ns, status.st_size)
+    with _reading:
+        known = _READ.get(key)
+    if known is not None and known[1] is schema:
+        return known[0]
+    document = _parse(path, schema, check=path != BUNDLED_SEED)
+    with _reading:
+        if len(_READ) >= _READ_LIMIT:
+            del _READ[next(iter(_READ))]  # the oldest goes
+        _READ[key] = (document, schema)
+    return document
+
+
+def _parse(path: Path, schema: dict, *, check: bool) -> dict:
     try:
         # libyaml's parser where installed: every app a test suite creates reads the seed.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,6 +72,8 @@ def _read(path: Path, schema: dict) -> dict:
         raise SeedError(f"{path}: cannot read seed file ({error.strerror})") from None
     except yaml.YAMLError as error:
         raise SeedError(f"{path}: not valid YAML ({error})") from None
+    if not check:
+        return document
     violations = PayloadValidator(schema).validate(document, strict=True)
     if violations:
         raise SeedError(f"{path}: " + "; ".join(str(v) for v in violations))

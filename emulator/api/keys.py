@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from emulator.domain.service import Emulator
     from emulator.domain.timeline import Timeline
     from emulator.journal import Journal
+    from emulator.obs.deferred import DeferredStore
     from emulator.scenarios.engine import Decision, ScenarioBook
     from emulator.scenarios.loader import ScenarioLoader
 
@@ -35,12 +36,12 @@ CONFIG: web.AppKey[Config] = web.AppKey("config")
 CONTRACT: web.AppKey[Contract] = web.AppKey("contract")
 EMULATOR: web.AppKey[Emulator] = web.AppKey("emulator")
 OBS_APP: web.AppKey[web.Application] = web.AppKey("obs_app")
+OBS_STORE: web.AppKey[DeferredStore] = web.AppKey("obs_store")
 SCENARIOS: web.AppKey[ScenarioBook] = web.AppKey("scenarios")
 SCENARIO_LOADER: web.AppKey[ScenarioLoader] = web.AppKey("scenario_loader")
 JOURNAL: web.AppKey[Journal] = web.AppKey("journal")
 IDENTITIES: web.AppKey[Identities] = web.AppKey("identities")
 ENDPOINTS: web.AppKey[Endpoints] = web.AppKey("endpoints")
-OPENAPI: web.AppKey[dict] = web.AppKey("openapi")
 COVERAGE: web.AppKey[CoverageRecorder] = web.AppKey("coverage")
 # Set on a sub-app whose requests the journal leaves out (the control API's own calls).
 OFF_THE_RECORD: web.AppKey[bool] = web.AppKey("off_the_record")

@@ -61,12 +61,13 @@ def _compiled(schema_text: str) -> Callable[[object], object]:
     """fastjsonschema's compiled check for a schema (memoised: compiling takes ~0.1 s).
 
     It must not fill defaults itself (``use_default``): that would happen only on the
-    fast path, and to response bodies too.
+    fast path, and to response bodies too. Nor does it explain (jsonschema does): without
+    ``detailed_exceptions`` the generated code is half the size and compiles 2-3x faster.
     """
     schema = json.loads(schema_text)
     schema.pop("$schema", None)
     schema.pop("$id", None)
-    return fastjsonschema.compile(schema, use_default=False)
+    return fastjsonschema.compile(schema, use_default=False, detailed_exceptions=False)
 
 
 @functools.lru_cache(maxsize=1024)

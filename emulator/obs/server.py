@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.parsers.expat import ExpatError
 from xml.sax.saxutils import escape
 
@@ -25,10 +26,12 @@ from aiohttp import web
 
 from emulator.auth.identity import Credential
 from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
-from emulator.obs.store import ObjectStore
+
+if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the start path
+    from emulator.obs.store import ObjectStore
 
 log = logging.getLogger("emulator.obs")
-STORE = web.AppKey("object_store", ObjectStore)
+STORE: web.AppKey[ObjectStore] = web.AppKey("object_store")
 WORKERS = 4
 # Hop-by-hop or recomputed by aiohttp; moto's values would conflict with the real ones.
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}

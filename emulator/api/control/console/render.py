@@ -1,13 +1,20 @@
-"""Render console pages from the packaged Jinja2 templates (HTML autoescaped)."""
+"""Render console pages from the packaged Jinja2 templates (HTML autoescaped).
+
+Jinja2 is imported when the first page is rendered, not when the server starts: most
+runs never open the console.
+"""
 
 from __future__ import annotations
 
 import datetime
 import json
 from functools import cache
+from typing import TYPE_CHECKING
 
-import jinja2
 from aiohttp import web
+
+if TYPE_CHECKING:
+    import jinja2
 
 UI = "/_emulator/ui"
 NAVIGATION = (
@@ -39,6 +46,8 @@ def _pretty(text: str | None) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("emulator.api.control.console", "templates"),
         autoescape=True,

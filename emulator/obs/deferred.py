@@ -1,0 +1,269 @@
+"""OBS storage that loads moto off the start path.
+
+Importing moto (with boto3 and botocore) costs more than the rest of the emulator's start
+together, and the emulator's own questions about OBS need none of it at first: OBS holds
+what the seed put there. So ``DeferredStore`` stands in for the moto-backed
+``ObjectStore`` (emulator/obs/store.py) from the start:
+
+- until loading begins it records new buckets and objects: the seed's (``create_app``
+  applies it) and any the domain writes in the first moments;
+- reads (bucket exists, KMS, list, get) are answered from that record until the store is
+  loaded, with the answers the loaded store gives: same keys, sizes and times;
+- loading makes the ``ObjectStore`` and replays the record into it: ``load`` in the
+  calling thread, ``begin_loading`` in a thread of its own;
+- a change other than a new bucket or object, and every OBS request, needs the loaded
+  store: it loads it where it is asked for, or waits while it loads (an OBS request does
+  so on a worker thread, so the event loop keeps answering);
+- once loaded, each call goes straight to the ``ObjectStore``.
+
+``state`` says where it is; health answers only once the store is loaded (or failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.obs.store import ObjectStore
+
+log = logging.getLogger("emulator.obs")
+STORE_MODULE = "emulator.obs.store"
+NOT_LOADED, LOADING, LOADED, FAILED = "not loaded", "loading", "loaded", "failed"
+CLOSE_WAIT_SECONDS = 30  # a store still loading by then is left to the process's end
+# The ObjectStore's own methods, bound onto this object once it is loaded (an instance
+# attribute shadows a method), so a loaded store costs its callers nothing extra.
+_FORWARDED = (
+    "create_bucket",
+    "bucket_names",
+    "bucket_exists",
+    "bucket_uses_kms",
+    "put_object",
+    "get_object",
+    "delete_object",
+    "list_keys",
+    "prefix_exists",
+    "clear",
+    "close",
+    "handle",
+)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One object as ``list_keys`` reports it (the fields of the store's ``StoredObject``)."""
+
+    key: str
+    size: int
+    last_modified_ms: int
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    data: bytes
+    content_type: str
+    modified: datetime  # naive UTC, as moto keeps it
+
+
+def _new_store(region: str) -> ObjectStore:
+    """The moto-backed store (importing moto on first use); tests replace this."""
+    from emulator.obs.store import ObjectStore
+
+    return ObjectStore(region)
+
+
+def moto_imported() -> bool:
+    """Whether loading is quick: the store's module (and moto) is imported already."""
+    return STORE_MODULE in sys.modules
+
+
+def _stamp(store: ObjectStore, bucket: str, key: str, modified: datetime) -> None:
+    """Give a replayed object the time it was recorded at, so no answer changes on load."""
+    store._backend.get_object(bucket, key).last_modified = modified
+
+
+class DeferredStore:
+    """The domain's ``ObjectStorage`` and the OBS listener's store; see the module text."""
+
+    def __init__(self, region: str = "eu-de") -> None:
+        self.region = region
+        self.state = NOT_LOADED
+        self._real: ObjectStore | None = None
+        self._failure: BaseException | None = None
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._version = 0
+        self._buckets: dict[str, str | None] = {}  # name -> KMS key id
+        self._objects: dict[str, dict[str, _Recorded]] = {}
+        self._replay: list[tuple[str, tuple]] = []
+
+    # --- loading --------------------------------------------------------------------
+
+    def begin_loading(self) -> None:
+        """Load the store in a thread of its own, unless loading has begun."""
+        if self._claim():
+            threading.Thread(target=self._load, name="obs-store-load", daemon=True).start()
+
+    def load(self) -> None:
+        """Load the store in this thread, or wait while it loads elsewhere."""
+        self._store()
+
+    def _claim(self) -> bool:
+        with self._lock:
+            if self.state != NOT_LOADED:
+                return False
+            self.state = LOADING
+            return True
+
+    @property
+    def loaded(self) -> bool:
+        return self.state == LOADED
+
+    async def wait_loaded(self, timeout: float) -> bool:
+        """Whether the store is loaded, loading it and waiting up to ``timeout`` seconds
+        (off the event loop)."""
+        self.begin_loading()
+        if not self._done.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, self._done.wait, timeout)
+        return self.loaded
+
+    def _load(self) -> None:
+        try:
+            real = _new_store(self.region)
+            for name, arguments in self._replay:
+                getattr(real, name)(*arguments)
+                if name == "put_object":
+                    bucket, key = arguments[0], arguments[1]
+                    _stamp(real, bucket, key, self._objects[bucket][key].modified)
+        except Exception as error:  # every waiter hears of it, and health says so
+            log.error("OBS storage could not be loaded: %r", error)
+            self._failure = error
+            self.state = FAILED
+        else:
+            for name in _FORWARDED:
+                self.__dict__[name] = getattr(real, name)
+            self._real = real
+            self._replay.clear()
+            self.state = LOADED
+        finally:
+            self._done.set()
+
+    def _store(self) -> ObjectStore:
+        """The loaded store, waiting for it (loading it here when loading has not begun)."""
+        real = self._real
+        if real is not None:
+            return real
+        if self._claim():
+            self._load()
+        else:
+            self._done.wait()
+        if self._real is None:
+            raise RuntimeError(f"OBS storage could not be loaded: {self._failure!r}")
+        return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else the ObjectStore offers (tests reach its moto backend), once loaded;
+        # a method is bound onto this object, so asking again costs nothing extra.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        found = getattr(self._store(), name)
+        if callable(found) and not name.startswith("_"):
+            self.__dict__[name] = found
+        return found
+
+    # --- changes: recorded while seeding, else made in the loaded store -----------------
+
+    @property
+    def version(self) -> int:
+        real = self._real
+        return self._version if real is None else real.version
+
+    def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None:
+        with self._lock:  # recorded only until loading begins
+            recorded = self.state == NOT_LOADED
+            if recorded:
+                self._replay.append(("create_bucket", (bucket, kms_key_id)))
+                self._objects.setdefault(bucket, {})
+                if kms_key_id is not None:
+                    self._buckets[bucket] = kms_key_id
+                else:
+                    self._buckets.setdefault(bucket, None)
+                self._version += 1
+        if not recorded:
+            self._store().create_bucket(bucket, kms_key_id)
+
+    def put_object(
+        self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"
+    ) -> None:
+        with self._lock:  # recorded only until loading begins, and into a bucket it holds
+            recorded = self.state == NOT_LOADED and bucket in self._buckets
+            if recorded:
+                self._replay.append(("put_object", (bucket, key, data, content_type)))
+                modified = datetime.now(UTC).replace(tzinfo=None)
+                self._objects[bucket][key] = _Recorded(bytes(data), content_type, modified)
+                self._version += 1
+        if not recorded:
+            self._store().put_object(bucket, key, data, content_type)
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        return self._store().delete_object(bucket, key)
+
+    def clear(self) -> None:
+        return self._store().clear()
+
+    def handle(
+        self, method: str, path_qs: str, headers: list[tuple[str, str]], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        return self._store().handle(method, path_qs, headers, body)
+
+    def close(self) -> None:
+        """Nothing to close before loading began; else close the store once it is loaded."""
+        with self._lock:
+            if self.state == NOT_LOADED:
+                return
+        if self._done.wait(CLOSE_WAIT_SECONDS) and self._real is not None:
+            self._real.close()
+
+    # --- reads: from the record until the store is loaded ---------------------------
+
+    def bucket_names(self) -> list[str]:
+        real = self._real
+        return sorted(self._buckets) if real is None else real.bucket_names()
+
+    def bucket_exists(self, bucket: str) -> bool:
+        real = self._real
+        return bucket in self._buckets if real is None else real.bucket_exists(bucket)
+
+    def bucket_uses_kms(self, bucket: str) -> bool:
+        real = self._real
+        if real is None:
+            return self._buckets.get(bucket) is not None
+        return real.bucket_uses_kms(bucket)
+
+    def get_object(self, bucket: str, key: str) -> bytes | None:
+        real = self._real
+        if real is not None:
+            return real.get_object(bucket, key)
+        found = self._objects.get(bucket, {}).get(key)
+        return None if found is None else found.data
+
+    def list_keys(self, bucket: str, prefix: str = "") -> list:
+        real = self._real
+        if real is not None:
+            return real.list_keys(bucket, prefix)
+        return [
+            Listed(key, len(found.data), int(found.modified.timestamp() * 1000))
+            for key, found in sorted(self._objects.get(bucket, {}).items())
+            if key.startswith(prefix)
+        ]
+
+    def prefix_exists(self, bucket: str, prefix: str) -> bool:
+        real = self._real
+        if real is not None:
+            return real.prefix_exists(bucket, prefix)
+        return any(key.startswith(prefix) for key in self._objects.get(bucket, {}))

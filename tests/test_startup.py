@@ -1,0 +1,232 @@
+"""Start-up: what is read once per process still follows the files (an edited seed or
+schemas folder is read again by the next app; the bundled seed, not checked at start,
+passes its schema), and OBS storage loading after start changes no answer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import threading
+
+import pytest
+import yaml
+
+from emulator import app as app_module
+from emulator.api import keys
+from emulator.app import create_app
+from emulator.config import BUNDLED_SEED, Config
+from emulator.contract import PayloadValidator, load_contract
+from emulator.obs import deferred
+from emulator.seed import SEED_SCHEMA, SeedError
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT, TASKS_URL, obs_url
+
+SEED = """\
+buckets:
+  - name: first-bucket
+projects:
+  - id: project1
+    name: eu-de
+"""
+
+
+def test_the_bundled_seed_passes_the_seed_schema():
+    contract = load_contract(Config().with_defaults_resolved().schemas_dir)
+    document = yaml.safe_load(BUNDLED_SEED.read_text(encoding="utf-8"))
+
+    assert PayloadValidator(contract.schema(SEED_SCHEMA)).validate(document, strict=True) == []
+
+
+async def test_an_edited_seed_file_is_read_again_by_the_next_app(tmp_path, make_client):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED)
+    create_app(Config(seed=seed))
+    seed.write_text(SEED.replace("first-bucket", "second-bucket"))
+
+    client = await make_client(seed=seed)
+    created = await client.post(
+        "/v2/project1/datasets",
+        json={
+            "dataset_name": "edited",
+            "data_sources": [{"data_path": "/second-bucket/data/"}],
+            "work_path": "/second-bucket/work/",
+            "work_path_type": 0,
+        },
+    )
+
+    assert created.status == 201, await created.text()
+
+
+async def test_an_edited_seed_file_that_breaks_the_schema_is_refused(tmp_path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED)
+    create_app(Config(seed=seed))
+    seed.write_text(SEED + "unknown_section: 1\n")
+
+    with pytest.raises(SeedError, match="unknown_section"):
+        create_app(Config(seed=seed))
+
+
+async def test_an_edited_schemas_folder_is_read_again_by_the_next_app(tmp_path, make_client):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)
+    first = await make_client(schemas_dir=schemas)
+    assert (await first.post(TASKS_URL, json={"task_type": "auto-label"})).status == 200
+    request_schema = schemas / "CreateTask.request.json"
+    text = request_schema.read_text(encoding="utf-8")
+    required = '"required": ["model_id"], "properties"'
+    request_schema.write_text(text.replace('"properties"', required, 1))
+    stat = request_schema.stat()
+    os.utime(request_schema, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+    second = await make_client(schemas_dir=schemas)
+    refused = await second.post(TASKS_URL, json={"task_type": "auto-label"})
+
+    assert refused.status == 400
+    assert "model_id" in (await refused.json())["error_msg"]
+
+
+# --- OBS storage loads after start (emulator/obs/deferred.py) ------------------------------
+
+SIGNED = {"Authorization": "AWS any-key:c2lnbmF0dXJl"}
+SAFETY_NET_SECONDS = 60  # only reached when a test fails: nothing else would open the gate
+SAMPLES = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}/data-annotations/samples"
+
+
+@pytest.fixture
+def fresh_process(monkeypatch):
+    """Apps start as in a process that has not imported moto, and only a need for the
+    store loads it (the background start-up work comes after the test)."""
+    monkeypatch.setattr(app_module, "moto_imported", lambda: False)
+    monkeypatch.setattr(app_module, "FINISH_STARTING_AFTER", 3600)
+
+
+@pytest.fixture
+def gated_loading(monkeypatch, fresh_process):
+    """The store's loading waits at a gate the test opens; ``entered``: loading began."""
+    entered, release = threading.Event(), threading.Event()
+    make_store = deferred._new_store
+
+    def gated(region: str):
+        entered.set()
+        assert release.wait(SAFETY_NET_SECONDS)
+        return make_store(region)
+
+    monkeypatch.setattr(deferred, "_new_store", gated)
+    yield entered, release
+    release.set()  # before the app stops, whatever the test did
+
+
+async def test_an_obs_request_while_storage_loads_is_answered_once_it_is_loaded(
+    make_client, gated_loading
+):
+    entered, release = gated_loading
+    client = await make_client()
+    store = client.app[keys.OBS_STORE]
+    base = obs_url(client)
+    put = asyncio.create_task(
+        client.session.put(f"{base}/demo-bucket/early.bin", data=b"early", headers=SIGNED)
+    )
+    assert await asyncio.to_thread(entered.wait, SAFETY_NET_SECONDS)  # the PUT loads it
+    health = asyncio.create_task(client.get("/_emulator/health"))
+
+    assert store.state == deferred.LOADING
+    started = await client.post(TASKS_URL, json={"task_type": "auto-label"})  # no OBS change
+    release.set()
+    stored, ready = await put, await health
+    fetched = await client.session.get(f"{base}/demo-bucket/early.bin", headers=SIGNED)
+
+    assert started.status == 200
+    assert stored.status == 200
+    assert (fetched.status, await fetched.read()) == (200, b"early")
+    assert ready.status == 200
+    assert (await ready.json())["status"] == "ready"
+
+
+async def test_answers_read_from_the_seed_record_are_what_loaded_storage_answers(
+    make_client, gated_loading
+):
+    _, release = gated_loading
+    client = await make_client()
+    store = client.app[keys.OBS_STORE]
+    before = await (await client.get(SAMPLES)).json()
+    recorded = _storage_answers(store)
+    assert store.state == deferred.NOT_LOADED
+
+    release.set()
+    assert (await client.get("/_emulator/health")).status == 200
+    loaded = _storage_answers(store)
+    after = await (await client.get(SAMPLES)).json()
+
+    assert store.state == deferred.LOADED
+    assert loaded == recorded
+    assert after == before
+    listed = await client.session.get(f"{obs_url(client)}/demo-bucket", headers=SIGNED)
+    assert listed.status == 200 and "<Key>" in await listed.text()
+
+
+def _storage_answers(store) -> dict:
+    buckets = store.bucket_names()
+    return {
+        "version": store.version,
+        "buckets": buckets,
+        "kms": [store.bucket_uses_kms(b) for b in buckets],
+        "objects": {
+            b: [
+                (o.key, o.size, o.last_modified_ms, store.get_object(b, o.key))
+                for o in store.list_keys(b)
+            ]
+            for b in buckets
+        },
+        "prefixes": [store.prefix_exists(b, "images/") for b in buckets],
+        "missing": (store.bucket_exists("no-such-bucket"), store.get_object(buckets[0], "none")),
+    }
+
+
+async def test_a_change_before_storage_loads_loads_it_where_it_is_asked_for(
+    make_client, fresh_process
+):
+    client = await make_client()
+    store = client.app[keys.OBS_STORE]
+    assert store.state == deferred.NOT_LOADED
+
+    reset = await client.post("/_emulator/reset")  # empties OBS, then seeds it again
+    fetched = await client.session.get(f"{obs_url(client)}/demo-bucket", headers=SIGNED)
+
+    assert reset.status == 200
+    assert store.state == deferred.LOADED
+    assert fetched.status == 200
+
+
+async def test_health_says_when_obs_storage_failed_to_load(make_client, monkeypatch, fresh_process):
+    def broken(region: str):
+        raise ImportError("moto is missing")
+
+    monkeypatch.setattr(deferred, "_new_store", broken)
+    client = await make_client()
+
+    health = await client.get("/_emulator/health")
+    put = await client.session.put(f"{obs_url(client)}/demo-bucket/k", data=b"x", headers=SIGNED)
+
+    assert health.status == 503
+    assert (await health.json())["obs"] == "storage failed to load"
+    assert put.status < 500
+
+
+async def test_an_object_written_before_storage_loads_is_in_obs_once_it_is_loaded(
+    make_client, fresh_process
+):
+    client = await make_client()
+    store = client.app[keys.OBS_STORE]
+    uploaded = await client.post(
+        SAMPLES, json={"samples": [{"name": "early.jpg", "data": "ZWFybHk="}]}
+    )
+    assert uploaded.status == 200, await uploaded.text()
+    assert store.state == deferred.NOT_LOADED  # recorded, not loaded
+
+    fetched = await client.session.get(
+        f"{obs_url(client)}/demo-bucket/images/early.jpg", headers=SIGNED
+    )
+
+    assert store.state == deferred.LOADED
+    assert (fetched.status, await fetched.read()) == (200, b"early")
