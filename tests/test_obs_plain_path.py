@@ -173,8 +173,18 @@ async def test_an_object_without_content_type_or_bytes_answers_as_moto_does(obs)
         assert got[1][2] == body
 
 
+async def test_objects_the_modelarts_side_wrote_answer_as_moto_does(obs):
+    """The seed's images and what the service writes (store.put_object) read the same."""
+    obs.fast.app[STORE].put_object("plain", "out/result.json", b"{}", "application/json")
+    for path in ("/demo-bucket/images/cat-01.jpg", "/plain/out/result.json"):
+        for method in ("GET", "HEAD"):
+            slow, fast = await obs.both(method, path)
+            assert slow == fast and slow[0] == 200
+            assert obs.handled == []
+
+
 @pytest.mark.parametrize(
-    "key", ["dir/", "a/b/c.txt", "x!$'()*,;=:@+~y", "UPPER_lower-1.2", "with space", "%41"]
+    "key", ["dir/", "a//b", "a/b/c.txt", "x!$'()*,;=:@+~y", "UPPER_lower-1.2", "with space", "%41"]
 )
 async def test_keys_of_any_shape_answer_as_moto_does(obs, key):
     """Keys outside the plain path's characters go to moto; both are the same to the user."""
