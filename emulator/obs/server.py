@@ -71,9 +71,10 @@ def create_obs_app(
     """An application answering the S3 protocol on its own port.
 
     ``auth`` is the ``--auth`` mode; ``credential_for`` finds an access key's credential
-    (it is called on worker threads, so it must only read); a body must arrive within
-    ``body_timeout`` seconds (``--body-timeout``). ``plain_path``: plain object requests
-    are answered without moto's request layer (tests turn it off to compare the answers).
+    (it is called on worker threads and the event loop, so it must only read); a body must
+    arrive within ``body_timeout`` seconds (``--body-timeout``). ``plain_path``: plain
+    object requests are answered without moto's request layer (tests turn it off to
+    compare the answers).
     """
     app = web.Application(client_max_size=max_body_bytes)
     app[STORE] = store
