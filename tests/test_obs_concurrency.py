@@ -53,3 +53,41 @@ async def test_api_answers_while_a_large_put_is_being_stored(make_client, aiohtt
     assert obs_app[STORE].get_object("demo-bucket", "big.bin") == LARGE
     manifest = task["result"]["manifest_path"].lstrip("/").split("/", 1)
     assert obs_app[STORE].get_object(*manifest) is not None
+
+
+async def test_a_small_request_waits_on_a_worker_not_on_the_event_loop(make_client, aiohttp_server):
+    """While a large upload holds the store, a small plain GET (answered on the event loop
+    when the store is free) waits its turn on a worker; the API keeps answering."""
+    client = await make_client(clock="manual")
+    obs_app = client.app[keys.OBS_APP]
+    obs = await aiohttp_server(obs_app)
+    backend = obs_app[STORE]._backend
+    storing, release, order = threading.Event(), threading.Event(), []
+    store_object = backend.put_object
+
+    def held_put_object(bucket_name, key_name, *args, **kwargs):
+        if key_name == "big.bin":
+            storing.set()
+            release.wait(SAFETY_NET_SECONDS)
+        return store_object(bucket_name, key_name, *args, **kwargs)
+
+    backend.put_object = held_put_object
+    url = obs.make_url("/demo-bucket/images/cat-01.jpg")
+    put = asyncio.create_task(
+        client.session.put(obs.make_url("/demo-bucket/big.bin"), data=LARGE, headers=SIGNED)
+    )
+    assert await asyncio.to_thread(storing.wait, SAFETY_NET_SECONDS)
+
+    async def small_get():
+        response = await client.session.get(url, headers=SIGNED)
+        order.append("small GET answered")
+        return response
+
+    got = asyncio.create_task(small_get())
+    listed = await client.get(f"/v2/{DEMO_PROJECT}/datasets")
+    order.append("API answered")
+    release.set()
+    small, stored = await got, await put
+
+    assert (listed.status, small.status, stored.status) == (200, 200, 200)
+    assert order == ["API answered", "small GET answered"]

@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 
+import aiohttp
 import pytest
 import yaml
 
@@ -230,3 +231,21 @@ async def test_an_object_written_before_storage_loads_is_in_obs_once_it_is_loade
 
     assert store.state == deferred.LOADED
     assert (fetched.status, await fetched.read()) == (200, b"early")
+
+
+async def test_a_plain_obs_request_while_storage_loads_never_holds_up_the_api(
+    make_client, gated_loading
+):
+    entered, release = gated_loading
+    client = await make_client()
+    url = f"{obs_url(client)}/demo-bucket/images/cat-01.jpg"
+    async with aiohttp.ClientSession() as plain_client:  # no default headers: a plain GET
+        fetch = asyncio.create_task(plain_client.get(url, headers=SIGNED))
+        assert await asyncio.to_thread(entered.wait, SAFETY_NET_SECONDS)  # it loads storage
+
+        clock = await client.get("/_emulator/clock")  # answered while storage still loads
+        release.set()
+        fetched = await fetch
+
+        assert clock.status == 200
+        assert (fetched.status, await fetched.read()) == (200, b"demo image cat 1")

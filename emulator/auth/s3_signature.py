@@ -291,10 +291,8 @@ def _verify_v4(request: S3Request, claim: _Claim, credential: Credential, now: d
         _check_v4_expiry(request, signed_at, now)
     else:
         _check_skew(signed_at, now)
-    if claim.presigned:
-        payload_hash = UNSIGNED_PAYLOAD
-    else:
-        payload_hash = headers.get("x-amz-content-sha256") or _sha256_hex(request.body)
+    sent_hash = None if claim.presigned else headers.get("x-amz-content-sha256")
+    payload_hash = UNSIGNED_PAYLOAD if claim.presigned else sent_hash or _sha256_hex(request.body)
     canonical = "\n".join(
         [
             request.method.upper(),
@@ -316,7 +314,8 @@ def _verify_v4(request: S3Request, claim: _Claim, credential: Credential, now: d
     expected = hmac.new(key, _utf8(string_to_sign), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, claim.signature.lower()):
         raise _mismatch(claim, StringToSign=string_to_sign, CanonicalRequest=canonical)
-    if _HEX_SHA256.match(payload_hash) and payload_hash != _sha256_hex(request.body):
+    # A hash the client sent must be the body's (one computed here is: not hashed twice).
+    if sent_hash and _HEX_SHA256.match(sent_hash) and sent_hash != _sha256_hex(request.body):
         raise S3Error(
             "XAmzContentSHA256Mismatch",
             "The provided 'x-amz-content-sha256' header does not match what was computed.",

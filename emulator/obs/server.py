@@ -1,12 +1,17 @@
-"""The S3-compatible OBS listener: auth per ``--auth``, then the request goes whole to moto.
+"""The S3-compatible OBS listener: auth per ``--auth``, then moto answers the request.
 
 - off: anonymous requests may do anything;
 - permissive (default): signed requests pass whatever the key; anonymous ones get what a
   private bucket answers them, 403 AccessDenied, and nothing is read or written;
 - strict: V2, V4 and OBS signatures are verified against the seed's access keys.
 
-Checking a signature (hashing the body) and moto's work run on a small pool of worker
-threads, so storing a large upload never holds up the event loop the API shares.
+A plain object PUT, GET or HEAD (``emulator.obs.plain``) is answered with moto's backend
+calls alone (``emulator.obs.direct``), the same answer moto's S3 request layer gives at a
+fraction of its cost; everything else goes whole to moto. Checking a signature (hashing
+the body) and moto's work run on a small pool of worker threads, so storing a large upload
+never holds up the event loop the API shares; only plain requests with bodies and objects
+up to ``INLINE_BYTES`` are answered on the loop itself, where a thread hop would cost more
+than the work.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from aiohttp import web
 
 from emulator.auth.identity import Credential
 from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
+from emulator.obs.plain import PlainRequest, plain_request
 
 if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the start path
     from emulator.obs.store import ObjectStore
@@ -33,6 +39,9 @@ if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the
 log = logging.getLogger("emulator.obs")
 STORE: web.AppKey[ObjectStore] = web.AppKey("object_store")
 WORKERS = 4
+# Plain object requests with bodies and objects up to this size are answered on the event
+# loop (a few tens of microseconds of moto's work); larger ones on a worker thread.
+INLINE_BYTES = 64 * 1024
 # Hop-by-hop or recomputed by aiohttp; moto's values would conflict with the real ones.
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}
 Answer = tuple[int, dict[str, str], bytes]
@@ -50,6 +59,7 @@ GATE = web.AppKey("obs_gate", ObsGate)
 EXECUTOR = web.AppKey("obs_executor", ThreadPoolExecutor)
 BODY_TIMEOUT = web.AppKey("obs_body_timeout", float)
 MAX_BODY_BYTES = web.AppKey("obs_max_body_bytes", int)
+PLAIN_PATH = web.AppKey("obs_plain_path", bool)
 
 
 def create_obs_app(
@@ -59,18 +69,22 @@ def create_obs_app(
     auth: str,
     credential_for: Callable[[str], Credential | None],
     body_timeout: float,
+    plain_path: bool = True,
 ) -> web.Application:
     """An application answering the S3 protocol on its own port.
 
     ``auth`` is the ``--auth`` mode; ``credential_for`` finds an access key's credential
-    (it is called on worker threads, so it must only read); a body must arrive within
-    ``body_timeout`` seconds (``--body-timeout``).
+    (it is called on worker threads and the event loop, so it must only read); a body must
+    arrive within ``body_timeout`` seconds (``--body-timeout``). ``plain_path``: plain
+    object requests are answered without moto's request layer (tests turn it off to
+    compare the answers).
     """
     app = web.Application(client_max_size=max_body_bytes)
     app[STORE] = store
     app[GATE] = ObsGate(auth, credential_for)
     app[BODY_TIMEOUT] = body_timeout
     app[MAX_BODY_BYTES] = max_body_bytes
+    app[PLAIN_PATH] = plain_path
     app[EXECUTOR] = ThreadPoolExecutor(WORKERS, thread_name_prefix="obs")
     app.router.add_route("*", "/{tail:.*}", _serve)
 
@@ -83,25 +97,39 @@ def create_obs_app(
 
 async def _serve(request: web.Request) -> web.Response:
     started = time.perf_counter()
-    gate = request.app[GATE]
+    app = request.app
+    gate = app[GATE]
     s3_request = _s3_request(request, b"")
     refusal = _permissive_refusal(s3_request) if gate.mode == "permissive" else None
     if refusal is None:
-        body, refusal = await _read_body(request, request.app[BODY_TIMEOUT])
+        body, refusal = await _read_body(request, app[BODY_TIMEOUT])
     if refusal is not None:
         answer = _error(refusal)
     else:
-        s3_request = _s3_request(request, body)
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(
-            request.app[EXECUTOR],
-            _answer,
-            request.app[STORE],
-            gate,
-            s3_request,
-            request.path_qs,
-            list(request.headers.items()),
+        s3_request = S3Request(
+            s3_request.method, s3_request.raw_path, s3_request.raw_query, s3_request.headers, body
         )
+        plain = _plain(request) if app[PLAIN_PATH] else None
+        answer, verified = None, False
+        if plain is not None and len(body) <= INLINE_BYTES and app[STORE].loaded:
+            # Small and plain: answered here, cheaper than a hop to a worker and back (but
+            # storage still loading is waited for on a worker, never on the event loop).
+            answer, verified = _strict_refusal(gate, s3_request), True
+            if answer is None:
+                answer = _direct_answer(app[STORE], s3_request, plain, INLINE_BYTES)
+        if answer is None:
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(
+                app[EXECUTOR],
+                _answer,
+                app[STORE],
+                gate,
+                s3_request,
+                plain,
+                request.path_qs,
+                list(request.headers.items()),
+                verified,
+            )
     status, headers, payload = answer
     response = web.Response(
         status=status,
@@ -125,9 +153,19 @@ async def _serve(request: web.Request) -> web.Response:
     return response
 
 
+def _plain(request: web.Request) -> PlainRequest | None:
+    """The request as a plain object PUT/GET/HEAD (``emulator.obs.plain``), or None."""
+    raw_path = request.raw_path
+    if raw_path != request.path:  # percent-escapes or a path aiohttp normalised
+        return None
+    return plain_request(request.method, raw_path, request.headers.items())
+
+
 async def _read_body(request: web.Request, timeout: float) -> tuple[bytes, S3Error | None]:
     """The whole body, or the refusal S3 gives a body too slow or too large."""
     try:
+        if request.content.is_eof():  # all of it has arrived: no timer to arm
+            return await request.read(), None
         async with asyncio.timeout(timeout):
             return await request.read(), None
     except TimeoutError:
@@ -153,10 +191,10 @@ def _permissive_refusal(s3_request: S3Request) -> S3Error | None:
 
 def _s3_request(request: web.Request, body: bytes) -> S3Request:
     headers: dict[str, str] = {}
-    for name in request.headers:
+    for name, value in request.headers.items():
         lower = name.lower()
-        if lower not in headers:
-            headers[lower] = ",".join(v.strip() for v in request.headers.getall(name))
+        # A repeated header's values joined by ",", in the order they came.
+        headers[lower] = f"{headers[lower]},{value.strip()}" if lower in headers else value.strip()
     path, _, query = request.raw_path.partition("?")
     return S3Request(request.method, path, query, headers, body)
 
@@ -165,24 +203,54 @@ def _answer(
     store: ObjectStore,
     gate: ObsGate,
     s3_request: S3Request,
+    plain: PlainRequest | None,
     path_qs: str,
     headers: list[tuple[str, str]],
+    verified: bool,
 ) -> Answer:
-    """On a worker thread: check the signature in strict mode, then let moto answer."""
-    if gate.mode == "strict":
-        try:
-            verify(s3_request, gate.credential_for)
-        except S3Error as refusal:
-            return _error(refusal)
+    """On a worker thread: check the signature in strict mode (unless the event loop has),
+    then answer directly if the request is plain, else let moto answer it whole."""
+    refusal = None if verified else _strict_refusal(gate, s3_request)
+    if refusal is not None:
+        return refusal
+    if plain is not None:
+        answer = _direct_answer(store, s3_request, plain, None)
+        if answer is not None:
+            return answer
     try:
         return store.handle(s3_request.method, path_qs, headers, s3_request.body)
     except Exception as error:  # moto's own failure on input it did not expect
-        log.warning("%s %s: refused, moto raised %r", s3_request.method, path_qs, error)
-        if isinstance(error, ExpatError):
-            refusal = S3Error("MalformedXML", "The XML you provided was not well-formed.", 400)
-        else:
-            refusal = S3Error("InvalidRequest", "The emulator cannot process this request.", 400)
+        return _moto_failure(s3_request.method, path_qs, error)
+
+
+def _strict_refusal(gate: ObsGate, s3_request: S3Request) -> Answer | None:
+    """In strict mode, the refusal of a request whose signature does not verify."""
+    if gate.mode != "strict":
+        return None
+    try:
+        verify(s3_request, gate.credential_for)
+    except S3Error as refusal:
         return _error(refusal)
+    return None
+
+
+def _direct_answer(
+    store: ObjectStore, s3_request: S3Request, plain: PlainRequest, inline_limit: int | None
+) -> Answer | None:
+    """The store's answer to a plain request without moto's request layer, or None."""
+    try:
+        return store.answer_plain(plain, s3_request.body, inline_limit)
+    except Exception as error:  # as in _answer: a refusal, never a 500
+        return _moto_failure(s3_request.method, s3_request.raw_path, error)
+
+
+def _moto_failure(method: str, path: str, error: Exception) -> Answer:
+    log.warning("%s %s: refused, moto raised %r", method, path, error)
+    if isinstance(error, ExpatError):
+        refusal = S3Error("MalformedXML", "The XML you provided was not well-formed.", 400)
+    else:
+        refusal = S3Error("InvalidRequest", "The emulator cannot process this request.", 400)
+    return _error(refusal)
 
 
 def _error(refusal: S3Error) -> Answer:

@@ -1,9 +1,11 @@
-"""OBS storage backed by moto's in-memory S3: the only module that imports moto or botocore.
+"""OBS storage backed by moto's in-memory S3: with ``direct``, which it loads, the only
+module that imports moto or botocore.
 
 One ``ObjectStore`` owns one moto account, so every emulator instance has its own buckets
 and objects. The ModelArts side calls the plain methods (``put_object``, ``list_keys``...);
 the S3 listener hands whole HTTP requests to ``handle``, which lets moto answer them with
-the S3 protocol the SDKs expect.
+the S3 protocol the SDKs expect, or, for a plain object PUT/GET/HEAD, to ``answer_plain``,
+which answers as moto does with moto's backend calls alone (``emulator.obs.direct``).
 
 ``handle`` runs on the listener's worker threads, so a large upload is stored while the
 event loop keeps answering. Listener requests take turns under one lock (so do the rare
@@ -28,6 +30,8 @@ from moto.s3.exceptions import BucketAlreadyExists, MissingBucket, MissingKey
 from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 from werkzeug.datastructures import ImmutableMultiDict
+
+from emulator.obs.plain import PlainRequest
 
 _PARTITION = "aws"
 _NEUTRAL_REGION = "us-east-1"
@@ -98,6 +102,8 @@ def _next_account_id() -> str:
 
 class ObjectStore:
     """Buckets and objects of one emulator instance."""
+
+    loaded = True  # as the stand-in that loads it (emulator/obs/deferred.py) says once it has
 
     def __init__(self, region: str = "eu-de") -> None:
         self.account_id = _next_account_id()
@@ -249,3 +255,25 @@ class ObjectStore:
         if isinstance(payload, str):
             payload = payload.encode("utf-8")
         return status, {str(k): str(v) for k, v in response_headers.items()}, payload or b""
+
+    def answer_plain(
+        self, plain: PlainRequest, body: bytes, inline_limit: int | None = None
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """What ``handle`` answers to a plain object request, without moto's request layer;
+        None when moto must handle it whole (nothing has changed then).
+
+        On a worker thread (``inline_limit`` None) it waits its turn like ``handle``. On the
+        event loop (``inline_limit``: the largest object it may copy there) it never waits:
+        None when a worker holds the turn or the object is larger.
+        """
+        from emulator.obs import direct  # loaded with moto, on the first request
+
+        if not self._lock.acquire(blocking=inline_limit is None):
+            return None
+        try:
+            answer = direct.answer(self._backend, plain, body, inline_limit)
+            if answer is not None and plain.method == "PUT":
+                self.version = next(self._changes)
+            return answer
+        finally:
+            self._lock.release()
