@@ -17,6 +17,7 @@ and the pages leave it out), narrowed to the codes the emulator answers with
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -111,6 +112,19 @@ def documented_error_codes(operation: Operation, contract: Contract) -> list[str
     )
 
 
+@functools.lru_cache(maxsize=8)  # one contract serves every app of a process
+def _documented(contract: Contract) -> dict[str, tuple[Operation, tuple, tuple, tuple]]:
+    """Per operation: its documented error codes, body fields and query fields."""
+    found = {}
+    for operation_id, operation in contract.operations.items():
+        body = documented_fields(operation.schemas.get("request"))
+        query = [f"?{name}" for name in documented_fields(operation.schemas.get("query"))]
+        query = [name for name in query if "." not in name and "[]" not in name]
+        codes = documented_error_codes(operation, contract)
+        found[operation_id] = (operation, tuple(codes), tuple(body), tuple(query))
+    return found
+
+
 @dataclass
 class _Operation:
     operation: Operation
@@ -134,18 +148,16 @@ class CoverageRecorder:
     """Counters per documented operation; ``report()`` says what was never exercised."""
 
     def __init__(self, contract: Contract) -> None:
-        self._operations: dict[str, _Operation] = {}
-        for operation_id, operation in contract.operations.items():
-            body = documented_fields(operation.schemas.get("request"))
-            query = [f"?{name}" for name in documented_fields(operation.schemas.get("query"))]
-            query = [name for name in query if "." not in name and "[]" not in name]
-            self._operations[operation_id] = _Operation(
+        self._operations: dict[str, _Operation] = {
+            operation_id: _Operation(
                 operation=operation,
-                error_codes=documented_error_codes(operation, contract),
+                error_codes=list(codes),
                 body_fields=set(body),
                 query_fields=set(query),
-                fields=body + query,
+                fields=[*body, *query],
             )
+            for operation_id, (operation, codes, body, query) in _documented(contract).items()
+        }
         self.unmatched = 0
 
     def record(
