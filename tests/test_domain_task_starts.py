@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 
 from emulator.codes import (
+    KMS_BUCKET,
     NO_LABELED_SAMPLES,
     NO_UNLABELED_SAMPLES,
     TASK_MISSING,
@@ -317,3 +318,14 @@ def test_a_task_stopped_while_queued_for_its_end_ends_as_stopped(world):
         TaskStatus.SUCCEEDED,
     )
     assert set(world.tasks.running_task_ids(dataset.dataset_id)) == set()
+
+
+def test_a_bucket_encrypted_after_a_start_refuses_the_next_one(world):
+    dataset = world.dataset()
+    world.start(dataset)
+
+    world.store.create_bucket("work-bucket", kms_key_id="key-2")
+
+    with refused_with(KMS_BUCKET):
+        world.start(dataset)
+    assert world.start(dataset, task_type=TaskType.PRE_LABEL, model_id="model-1").finished is False

@@ -171,7 +171,7 @@ class Dataset:
     # Bumped by every change to the samples or labels (``changed``), so what is derived
     # from them (the counts and checks a task start needs) is computed once per change.
     version: int = 0
-    _derived: dict[str, tuple[int, object]] = field(
+    _derived: dict[str, tuple[tuple[int, int], object]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -182,13 +182,15 @@ class Dataset:
         """Say that samples or labels changed: what was derived from them is computed anew."""
         self.version += 1
 
-    def derived(self, name: str, compute: Callable[[Dataset], T]) -> T:
-        """``compute(self)``, computed again only after the dataset changed."""
+    def derived(self, name: str, compute: Callable[[Dataset], T], *, storage_version: int = 0) -> T:
+        """``compute(self)``, computed again only after the dataset changed (or storage, for
+        what depends on it too: pass its version, read before computing)."""
+        versions = (self.version, storage_version)
         cached = self._derived.get(name)
-        if cached is not None and cached[0] == self.version:
+        if cached is not None and cached[0] == versions:
             return cached[1]  # type: ignore[return-value]
         value = compute(self)
-        self._derived[name] = (self.version, value)
+        self._derived[name] = (versions, value)
         return value
 
 

@@ -85,6 +85,12 @@ OUTPUT_PATHS = (
     "train_url",
 )
 EXPORT_OUTPUT_PATHS = ("export_new_dataset_work_path",)
+# The same as (config name, name in refusals, read by the task), worked out once.
+_CONFIG_PATHS = tuple(
+    [(name, f"config.{name}", True) for name in INPUT_PATHS]
+    + [(name, f"config.{name}", False) for name in OUTPUT_PATHS]
+)
+_EXPORT_PATHS = tuple((name, f"config.export_params.{name}", False) for name in EXPORT_OUTPUT_PATHS)
 
 
 @dataclass
@@ -194,6 +200,7 @@ def _config_key(config: dict) -> tuple | None:
     return key
 
 
+_KNOWN_TYPES = {name: name for name in TaskType.NUMBERS}
 LABELING_GROUP = "labeling"  # what a listing without a type shows: TaskType.LABELING
 
 
@@ -280,7 +287,8 @@ class Tasks:
         self._active[task.dataset_id].add(task.task_id)
         self._schedule(task, shared_timeline=True)
         self._forget_oldest_finished()
-        self._settle(task, now)
+        if task.state.terminal:  # a timeline that ends at once (scenarios)
+            self._settle(task, now)
         return task
 
     def _shared(self, config: dict) -> dict:
@@ -316,12 +324,12 @@ class Tasks:
 
     def _schedule(self, task: Task, *, shared_timeline: bool = False) -> None:
         """Remember when the task's timeline ends by time (poll-based ends come on GET)."""
-        end = task.timeline.end_ms()
+        queue = self._queues.get(task.timeline) if shared_timeline else None
+        end = task.timeline.end_ms() if queue is None else queue.end_ms
         if end is None:
             return
         due = task.create_time_ms + end
         if shared_timeline:
-            queue = self._queues.get(task.timeline)
             if queue is None:
                 queue = self._queues[task.timeline] = _DueQueue(task.timeline, end)
             if due >= queue.last_due_ms:
@@ -338,12 +346,8 @@ class Tasks:
 
     def _check_paths(self, config: dict) -> None:
         export = config.get("export_params") or {}
-        fields = [(f"config.{name}", config.get(name), True) for name in INPUT_PATHS]
-        fields += [(f"config.{name}", config.get(name), False) for name in OUTPUT_PATHS]
-        fields += [
-            (f"config.export_params.{name}", export.get(name), False)
-            for name in EXPORT_OUTPUT_PATHS
-        ]
+        fields = [(field, config.get(name), is_input) for name, field, is_input in _CONFIG_PATHS]
+        fields += [(field, export.get(name), is_input) for name, field, is_input in _EXPORT_PATHS]
         for field, value, is_input in fields:
             if not value:
                 continue
@@ -363,13 +367,22 @@ class Tasks:
             )
 
     def _check_not_kms(self, dataset: Dataset, task_type: str) -> None:
+        """Neither of the dataset's paths in a KMS-encrypted bucket (looked up again only
+        after storage changed)."""
+        found = dataset.derived("kms_path", self._kms_path, storage_version=self.store.version)
+        if found is not None:
+            field, bucket = found
+            raise ModelArtsError(
+                KMS_BUCKET, detail=f"({task_type} on a dataset whose {field} is in {bucket})"
+            )
+
+    def _kms_path(self, dataset: Dataset) -> tuple[str, str] | None:
+        """The first of the dataset's paths in a KMS-encrypted bucket: field and bucket."""
         for field in ("data_path", "work_path"):
             path = parse_obs_path(getattr(dataset, field), field, subdirectory=False)
             if self.store.bucket_uses_kms(path.bucket):
-                raise ModelArtsError(
-                    KMS_BUCKET,
-                    detail=f"({task_type} on a dataset whose {field} is in {path.bucket})",
-                )
+                return field, path.bucket
+        return None
 
     @staticmethod
     def _check_active_learning(dataset: Dataset) -> None:
@@ -565,7 +578,7 @@ def task_type_of(request: dict) -> str:
     type's own string, shared by its tasks, not the request's)."""
     if request.get("task_type"):
         named = str(request["task_type"])
-        return next((known for known in TaskType.NUMBERS if known == named), named)
+        return _KNOWN_TYPES.get(named, named)
     legacy = request.get("type")
     for name, number in TaskType.NUMBERS.items():
         if legacy == number or (isinstance(legacy, str) and legacy == str(number)):
