@@ -1,10 +1,13 @@
-"""Costs that must not grow with history: list, get and stop at 1,000 and 100,000 tasks.
+"""Costs that must not grow with history: list, get and stop at 1,000 and 100,000 tasks;
+a task start on a dataset of 16 samples and of 100,000.
 
-    python benchmarks/history.py [--small 1000] [--large 100000]
+    python benchmarks/history.py [--small 1000] [--large 100000] [--samples 100000]
 
 In-process domain timing (no HTTP): the emulator's ``Tasks`` with the bundled seed, the
 tasks started as the benchmark's task start does (auto labeling, every task kept running).
 Prints microseconds per call at each size and the ratio large/small (target <= 1.2x).
+The start is timed on the seeded dataset (16 samples) and on the same dataset with
+unlabeled samples added up to ``--samples``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ START = {
 }
 REPEAT = 20000  # calls timed per round (best of 15 rounds)
 STOPS = 300  # tasks stopped (once each) per round, 3 rounds
+STARTS = 2000  # tasks started per round, 5 rounds
 
 
 def _ids() -> tuple[str, str]:
@@ -42,10 +46,14 @@ def _best_us(call, rounds: int = 5, repeat: int = REPEAT) -> float:
     return best * 1e6
 
 
+def _tasks():
+    config = Config(obs_port=None, task_duration=3600, max_running_tasks=10**9, log_level="warning")
+    return create_app(config)[keys.EMULATOR].tasks
+
+
 def _calls(task_count: int) -> dict:
     """The calls to time, on an emulator holding ``task_count`` tasks (all running)."""
-    config = Config(obs_port=None, task_duration=3600, max_running_tasks=10**9, log_level="warning")
-    tasks = create_app(config)[keys.EMULATOR].tasks
+    tasks = _tasks()
     project_id, dataset_id = _ids()
     started = [
         tasks.start(project_id, dataset_id, json.loads(json.dumps(START))).task_id
@@ -62,13 +70,27 @@ def _calls(task_count: int) -> dict:
     }
 
 
-def compare(small: int = 1_000, large: int = 100_000) -> dict:
+def _start_call(sample_count: int) -> tuple[object, int]:
+    """A task start on the seeded dataset holding ``sample_count`` samples (at least the
+    seed's), and how many it holds."""
+    tasks = _tasks()
+    project_id, dataset_id = _ids()
+    dataset = tasks.datasets.get(project_id, dataset_id)
+    tasks.datasets.discover(dataset)
+    missing = sample_count - len(dataset.samples)
+    if missing > 0:
+        entries = [{"name": f"added-{n}.jpg"} for n in range(missing)]
+        tasks.datasets.add_samples(project_id, dataset_id, entries)
+    body = json.dumps(START)
+    return (lambda: tasks.start(project_id, dataset_id, json.loads(body))), len(dataset.samples)
+
+
+def _alternating(calls: dict, small: int, large: int, plan: dict) -> dict:
     """Microseconds per call at both sizes, timed in alternating rounds (best of each), so
     that a busy machine slows both alike."""
-    calls = {small: _calls(small), large: _calls(large)}
     best: dict[int, dict[str, float]] = {small: {}, large: {}}
     for name in calls[small]:
-        rounds, repeat = (3, STOPS) if name == "stop_us" else (15, REPEAT)
+        rounds, repeat = plan.get(name, (15, REPEAT))
         for _ in range(rounds):
             for size in (small, large):
                 took = _best_us(calls[size][name], rounds=1, repeat=repeat)
@@ -78,9 +100,22 @@ def compare(small: int = 1_000, large: int = 100_000) -> dict:
     return results
 
 
-def table(results: dict) -> str:
+def compare(small: int = 1_000, large: int = 100_000) -> dict:
+    """List, get and stop with ``small`` and ``large`` tasks kept."""
+    calls = {small: _calls(small), large: _calls(large)}
+    return _alternating(calls, small, large, {"stop_us": (3, STOPS)})
+
+
+def compare_samples(large: int = 100_000) -> dict:
+    """A task start on the seeded dataset as seeded, and with ``large`` samples."""
+    (small_call, small), (large_call, large) = _start_call(0), _start_call(large)
+    calls = {small: {"start_us": small_call}, large: {"start_us": large_call}}
+    return _alternating(calls, small, large, {"start_us": (5, STARTS)})
+
+
+def table(results: dict, unit: str = "tasks") -> str:
     rows = [
-        f"| call | {results['small']:,} tasks | {results['large']:,} tasks | ratio | target |",
+        f"| call | {results['small']:,} {unit} | {results['large']:,} {unit} | ratio | target |",
         "|---|---:|---:|---:|---|",
     ]
     for name, ratio in results["ratios"].items():
@@ -96,8 +131,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--large", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=100_000)
     args = parser.parse_args()
     print(table(compare(args.small, args.large)))
+    print()
+    print(table(compare_samples(args.samples), "samples"))
 
 
 if __name__ == "__main__":

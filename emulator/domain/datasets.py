@@ -154,6 +154,7 @@ class Datasets:
             existing.attributes = change.get("attributes", existing.attributes)
         for removal in request.get("delete_labels") or []:
             dataset.labels = [lb for lb in dataset.labels if lb.name != removal.get("name")]
+        dataset.changed()
         dataset.update_time_ms = self.clock.now_ms()
         return dataset
 
@@ -177,6 +178,7 @@ class Datasets:
             attributes=list(entry.get("attributes") or []),
         )
         dataset.labels.append(label)
+        dataset.changed()
         return label
 
     @staticmethod
@@ -207,6 +209,7 @@ class Datasets:
             sample_id = sample_id_for(source)
             if sample_id in dataset.samples or source in dataset.removed_sources:
                 continue
+            dataset.changed()
             dataset.samples[sample_id] = Sample(
                 sample_id=sample_id,
                 source=source,
@@ -286,6 +289,7 @@ class Datasets:
         )
         dataset.removed_sources.discard(source)
         dataset.samples[sample.sample_id] = sample
+        dataset.changed()
         return sample
 
     def register_seeded(self, dataset: Dataset, source: str, labels: list[dict]) -> Sample:
@@ -310,6 +314,7 @@ class Datasets:
                 sample.score = None
             if entry.get("metadata"):
                 sample.metadata.update(entry["metadata"])
+            dataset.changed()
             results.append(BatchOutcome(sample_id=sample_id))
         dataset.update_time_ms = self.clock.now_ms()
         return results
@@ -325,6 +330,7 @@ class Datasets:
                 results.append(_missing(sample_id))
                 continue
             dataset.removed_sources.add(sample.source)
+            dataset.changed()
             if delete_source:
                 path = stored_path(sample.source)
                 self.store.delete_object(path.bucket, path.key)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from types import MappingProxyType
+from typing import TypeVar
 
 from emulator.domain.timeline import TaskState, Timeline
+
+T = TypeVar("T")
 
 
 class DatasetType(IntEnum):
@@ -164,9 +168,30 @@ class Dataset:
     samples: dict[str, Sample] = field(default_factory=dict)
     removed_sources: set[str] = field(default_factory=set)
     discovered_version: int = -1  # the storage version of the last look at the data path
+    # Bumped by every change to the samples or labels (``changed``), so what is derived
+    # from them (the counts and checks a task start needs) is computed once per change.
+    version: int = 0
+    _derived: dict[str, tuple[tuple[int, int], object]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def label(self, name: str) -> Label | None:
         return next((label for label in self.labels if label.name == name), None)
+
+    def changed(self) -> None:
+        """Say that samples or labels changed: what was derived from them is computed anew."""
+        self.version += 1
+
+    def derived(self, name: str, compute: Callable[[Dataset], T], *, storage_version: int = 0) -> T:
+        """``compute(self)``, computed again only after the dataset changed (or storage, for
+        what depends on it too: pass its version, read before computing)."""
+        versions = (self.version, storage_version)
+        cached = self._derived.get(name)
+        if cached is not None and cached[0] == versions:
+            return cached[1]  # type: ignore[return-value]
+        value = compute(self)
+        self._derived[name] = (versions, value)
+        return value
 
 
 @dataclass
@@ -185,29 +210,86 @@ class Model:
     version: str = "0.0.1"
 
 
-@dataclass
 class Task:
-    """An intelligent task; its state is read from its timeline at the clock's time."""
+    """An intelligent task; its state is read from its timeline at the clock's time.
 
-    task_id: str
-    project_id: str
-    dataset_id: str
-    task_type: str
-    config: dict
-    model_id: str | None
-    collect_key_sample: bool
-    create_time_ms: int
-    timeline: Timeline
-    state: TaskState
-    polls: int = 0
-    generation: int = 0  # bumped when the timeline is replaced (a stop)
-    evaluated_ms: int = 0
-    finished_ms: int | None = None
-    result: dict = field(default_factory=dict)
+    One is kept for every task started (100,000 and more in a long run), so it has slots
+    and no copies of what it shares with other tasks: ids, types, an identical config, its
+    timeline and the counts it started with are shared objects, never changed in place (a
+    task that needs another value is given a new object). A pre-labeling task the request
+    did not name is named after its id when read, not stored.
+    """
+
+    __slots__ = (
+        "collect_key_sample",
+        "create_time_ms",
+        "dataset_id",
+        "evaluated_ms",
+        "finished_ms",
+        "generation",
+        "model_id",
+        "number",
+        "polls",
+        "project_id",
+        "result",
+        "state",
+        "stored_config",
+        "task_id",
+        "task_type",
+        "timeline",
+    )
+
+    def __init__(
+        self,
+        task_id: str,
+        project_id: str,
+        dataset_id: str,
+        task_type: str,
+        config: dict,
+        model_id: str | None,
+        collect_key_sample: bool,
+        create_time_ms: int,
+        timeline: Timeline,
+        state: TaskState,
+        result: dict | None = None,
+        number: int = 0,
+    ) -> None:
+        self.task_id = task_id
+        self.project_id = project_id
+        self.dataset_id = dataset_id
+        self.task_type = task_type
+        self.stored_config = config  # possibly shared: replace, never change in place
+        self.model_id = model_id
+        self.collect_key_sample = collect_key_sample
+        self.create_time_ms = create_time_ms
+        self.timeline = timeline
+        self.state = state
+        self.polls = 0
+        self.generation = 0  # bumped when the timeline is replaced (a stop)
+        self.evaluated_ms = create_time_ms
+        self.finished_ms: int | None = None
+        self.result = {} if result is None else result  # possibly shared, as the config
+        self.number = number  # start order, for listings
+
+    def __repr__(self) -> str:
+        return f"Task({self.task_id!r}, {self.task_type!r}, {self.state.status.name})"
+
+    @property
+    def _named_by_id(self) -> bool:
+        return self.task_type == TaskType.PRE_LABEL and "name" not in self.stored_config
+
+    @property
+    def config(self) -> dict:
+        """The config GET task shows: what the start sent, with the service's defaults."""
+        if self._named_by_id:
+            return {**self.stored_config, "name": self.task_id}
+        return self.stored_config
 
     @property
     def name(self) -> str:
-        return str(self.config.get("name") or "")
+        if self._named_by_id:
+            return self.task_id
+        return str(self.stored_config.get("name") or "")
 
     @property
     def finished(self) -> bool:

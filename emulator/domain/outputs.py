@@ -58,6 +58,7 @@ def apply(
     else:
         result = _label(task, dataset, targets, store, now_ms)
         result.update(_model_fields(task, dataset, models, now_ms))
+    dataset.changed()  # labels, states or attributes of its samples
     result.update(dataset_name=dataset.name, dataset_type=str(int(dataset.dataset_type)))
     result.update(starting_result(dataset))
     result["unconfirmed_sample_count"] = sum(
@@ -67,7 +68,7 @@ def apply(
 
 
 def starting_result(dataset: Dataset) -> dict:
-    """The sample counts a task reports from its start on."""
+    """The sample counts a task reports from its start on (tasks share it: never changed)."""
     labeled = sum(1 for s in dataset.samples.values() if s.state == SampleState.LABELED)
     return {"total_sample_count": len(dataset.samples), "annotated_sample_count": labeled}
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
-from collections import OrderedDict, defaultdict, deque
+from collections import defaultdict, deque
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 
 from emulator.codes import (
     BUCKET_MISSING,
@@ -49,6 +48,7 @@ from emulator.domain.timeline import ACTIVE, TaskStatus, Timeline, default_timel
 from emulator.errors import ModelArtsError
 
 MIN_SAMPLES_PER_LABEL = 5
+MAX_SHARED_CONFIGS = 1024
 GROUPS_RANGE = (2, 200)
 
 # Catalog codes GET task shows while a task runs and once it succeeded, per task type.
@@ -85,6 +85,12 @@ OUTPUT_PATHS = (
     "train_url",
 )
 EXPORT_OUTPUT_PATHS = ("export_new_dataset_work_path",)
+# The same as (config name, name in refusals, read by the task), worked out once.
+_CONFIG_PATHS = tuple(
+    [(name, f"config.{name}", True) for name in INPUT_PATHS]
+    + [(name, f"config.{name}", False) for name in OUTPUT_PATHS]
+)
+_EXPORT_PATHS = tuple((name, f"config.export_params.{name}", False) for name in EXPORT_OUTPUT_PATHS)
 
 
 @dataclass
@@ -95,25 +101,24 @@ class TaskSettings:
     retained_finished_tasks: int = 10_000
 
 
-@dataclass
 class _Listing:
     """The tasks one listing shows (one project, dataset and type group), in start order.
 
-    Kept as lists, so a page is a slice whatever the number of tasks: ``numbers`` are the
-    tasks' start numbers (ascending), for finding a task to forget by bisection.
+    Kept as a list, so a page is a slice whatever the number of tasks; a task to forget is
+    found by bisection on the tasks' start numbers.
     """
 
-    numbers: list[int] = dataclass_field(default_factory=list)
-    tasks: list[Task] = dataclass_field(default_factory=list)
+    __slots__ = ("tasks",)
 
-    def add(self, number: int, task: Task) -> None:
-        self.numbers.append(number)
+    def __init__(self) -> None:
+        self.tasks: list[Task] = []
+
+    def add(self, task: Task) -> None:
         self.tasks.append(task)
 
-    def remove(self, number: int) -> None:
-        index = bisect.bisect_left(self.numbers, number)
-        if index < len(self.numbers) and self.numbers[index] == number:
-            del self.numbers[index]
+    def remove(self, task: Task) -> None:
+        index = bisect.bisect_left(self.tasks, task.number, key=_start_number)
+        if index < len(self.tasks) and self.tasks[index] is task:
             del self.tasks[index]
 
     def newest_first(self, start: int, count: int) -> list[Task]:
@@ -124,6 +129,78 @@ class _Listing:
         return self.tasks[max(0, end - count) : end][::-1]
 
 
+def _start_number(task: Task) -> int:
+    return task.number
+
+
+class _DueQueue:
+    """Unfinished tasks that share one timeline, in start order: they end in that order too
+    (the clock does not go back), so the ones whose end has come are at the front."""
+
+    __slots__ = ("end_ms", "last_due_ms", "tasks", "timeline")
+
+    def __init__(self, timeline: Timeline, end_ms: int) -> None:
+        self.timeline = timeline
+        self.end_ms = end_ms
+        self.last_due_ms = 0
+        self.tasks: deque[Task] = deque()
+
+
+@dataclass(frozen=True)
+class _SampleCounts:
+    """What a task start needs to know of a dataset's samples (computed once per change)."""
+
+    total: int
+    labeled: int
+    awaiting_labels: int
+    labeled_per_label: dict  # label name -> labeled samples carrying it
+
+
+def _sample_counts(dataset: Dataset) -> _SampleCounts:
+    labeled = 0
+    per_label: dict[str, int] = {}
+    for sample in dataset.samples.values():
+        if sample.state != SampleState.LABELED:
+            continue
+        labeled += 1
+        for name in {label.get("name") for label in sample.labels}:
+            per_label[name] = per_label.get(name, 0) + 1
+    total = len(dataset.samples)
+    return _SampleCounts(total, labeled, total - labeled, per_label)
+
+
+def _active_learning_refusal(dataset: Dataset) -> tuple[str, str | None] | None:
+    """Why active learning cannot start on the dataset (code and detail), if it cannot."""
+    counts = dataset.derived("sample_counts", _sample_counts)
+    if not counts.labeled:
+        return NO_LABELED_SAMPLES, None
+    short = sorted(
+        name for name, count in counts.labeled_per_label.items() if count < MIN_SAMPLES_PER_LABEL
+    )
+    if short:
+        return TOO_FEW_PER_LABEL, f"(labels {', '.join(map(str, short))})"
+    if not counts.awaiting_labels:
+        return NO_UNLABELED_SAMPLES, None
+    return None
+
+
+def _config_key(config: dict) -> tuple | None:
+    """A key two configs share only if they show alike (same fields in the same order,
+    same values of the same types); None for configs with nested values or floats
+    (``0.0 == -0.0``), which are not shared."""
+    values = tuple(config.values())
+    types = tuple(map(type, values))
+    if float in types:
+        return None
+    key = (tuple(config), values, types)
+    try:
+        hash(key)
+    except TypeError:  # lists and objects inside
+        return None
+    return key
+
+
+_KNOWN_TYPES = {name: name for name in TaskType.NUMBERS}
 LABELING_GROUP = "labeling"  # what a listing without a type shows: TaskType.LABELING
 
 
@@ -143,18 +220,21 @@ class Tasks:
         self.clock = clock
         self.models = models
         self.settings = settings
-        self._tasks: OrderedDict[str, Task] = OrderedDict()
-        self._by_dataset: dict[str, dict[str, Task]] = defaultdict(dict)  # in start order
-        # Unfinished tasks by dataset, and when each is due to finish (a heap), so that
-        # moving time forward touches only the tasks whose end has come.
+        self._tasks: dict[str, Task] = {}
+        # Unfinished tasks by dataset, and when each is due to finish, so that moving time
+        # forward touches only the tasks whose end has come: tasks started on a shared
+        # timeline wait in its queue (no entry of their own), others (stopped, or started
+        # while the clock went back) in a heap.
         self._active: dict[str, set[str]] = defaultdict(set)
+        self._queues: dict[Timeline, _DueQueue] = {}
         self._due: list[tuple[int, int, str]] = []
         self._finished: deque[str] = deque()
-        # Listings by (project, dataset, type or LABELING_GROUP), and each task's start
-        # number, so listing a page costs the same with 1,000 tasks kept or 100,000.
+        # Listings by (project, dataset, type or LABELING_GROUP), so listing a page costs
+        # the same with 1,000 tasks kept or 100,000.
         self._listings: dict[tuple[str, str, str], _Listing] = defaultdict(_Listing)
-        self._numbers: dict[str, int] = {}
         self._counter = itertools.count()
+        # Identical configs are kept once (tasks started alike share one).
+        self._configs: dict[tuple, dict] = {}
 
     # --- start ------------------------------------------------------------------------
 
@@ -179,6 +259,7 @@ class Tasks:
         elif task_type == TaskType.PRE_LABEL:
             model_id = model_id or _first_inference_model(config)
             self._check_model(model_id)
+            model_id = self.models[model_id].model_id  # the model's own string, shared
             self._check_unlabeled(dataset)
         else:
             self._check_not_kms(dataset, task_type)
@@ -188,27 +269,40 @@ class Tasks:
         now = self.clock.now_ms()
         task = Task(
             task_id=self._new_id(),
-            project_id=project_id,
+            # The project's and dataset's own strings, not the request's: shared by their tasks.
+            project_id=self.datasets.projects[project_id].project_id,
             dataset_id=dataset.dataset_id,
             task_type=task_type,
-            config=config,
+            config=self._shared(config),
             model_id=model_id,
             collect_key_sample=bool(request.get("collect_key_sample", False)),
             create_time_ms=now,
             timeline=timeline,
             state=timeline.state_at(0, 0),
-            result=outputs.starting_result(dataset),
+            result=dataset.derived("starting_result", outputs.starting_result),
+            number=next(self._counter),
         )
-        if task_type == TaskType.PRE_LABEL:
-            config.setdefault("name", task.task_id)  # the service names pre-labeling tasks so
         self._tasks[task.task_id] = task
-        self._by_dataset[task.dataset_id][task.task_id] = task
         self._index(task)
         self._active[task.dataset_id].add(task.task_id)
-        self._schedule(task)
+        self._schedule(task, shared_timeline=True)
         self._forget_oldest_finished()
-        self._settle(task, now)
+        if task.state.terminal:  # a timeline that ends at once (scenarios)
+            self._settle(task, now)
         return task
+
+    def _shared(self, config: dict) -> dict:
+        """The config kept for an identical one before, else this one (kept for the next)."""
+        key = _config_key(config)
+        if key is None:
+            return config
+        kept = self._configs.get(key)
+        if kept is not None:
+            return kept
+        if len(self._configs) >= MAX_SHARED_CONFIGS:
+            self._configs.clear()  # tasks keep theirs; only sharing with later ones ends
+        self._configs[key] = config
+        return config
 
     def _groups(self, task: Task) -> list[tuple[str, str, str]]:
         groups = [(task.project_id, task.dataset_id, task.task_type)]
@@ -217,26 +311,32 @@ class Tasks:
         return groups
 
     def _index(self, task: Task) -> None:
-        number = self._numbers[task.task_id] = next(self._counter)
         for group in self._groups(task):
-            self._listings[group].add(number, task)
+            self._listings[group].add(task)
 
     def _unindex(self, task: Task) -> None:
-        number = self._numbers.pop(task.task_id, None)
-        if number is None:
-            return
         for group in self._groups(task):
             listing = self._listings.get(group)
             if listing is not None:
-                listing.remove(number)
+                listing.remove(task)
                 if not listing.tasks:
                     del self._listings[group]
 
-    def _schedule(self, task: Task) -> None:
+    def _schedule(self, task: Task, *, shared_timeline: bool = False) -> None:
         """Remember when the task's timeline ends by time (poll-based ends come on GET)."""
-        end = task.timeline.end_ms()
-        if end is not None:
-            heapq.heappush(self._due, (task.create_time_ms + end, task.generation, task.task_id))
+        queue = self._queues.get(task.timeline) if shared_timeline else None
+        end = task.timeline.end_ms() if queue is None else queue.end_ms
+        if end is None:
+            return
+        due = task.create_time_ms + end
+        if shared_timeline:
+            if queue is None:
+                queue = self._queues[task.timeline] = _DueQueue(task.timeline, end)
+            if due >= queue.last_due_ms:
+                queue.last_due_ms = due
+                queue.tasks.append(task)
+                return
+        heapq.heappush(self._due, (due, task.generation, task.task_id))
 
     def _new_id(self) -> str:
         task_id = new_resource_id()
@@ -246,12 +346,8 @@ class Tasks:
 
     def _check_paths(self, config: dict) -> None:
         export = config.get("export_params") or {}
-        fields = [(f"config.{name}", config.get(name), True) for name in INPUT_PATHS]
-        fields += [(f"config.{name}", config.get(name), False) for name in OUTPUT_PATHS]
-        fields += [
-            (f"config.export_params.{name}", export.get(name), False)
-            for name in EXPORT_OUTPUT_PATHS
-        ]
+        fields = [(field, config.get(name), is_input) for name, field, is_input in _CONFIG_PATHS]
+        fields += [(field, export.get(name), is_input) for name, field, is_input in _EXPORT_PATHS]
         for field, value, is_input in fields:
             if not value:
                 continue
@@ -271,30 +367,35 @@ class Tasks:
             )
 
     def _check_not_kms(self, dataset: Dataset, task_type: str) -> None:
+        """Neither of the dataset's paths in a KMS-encrypted bucket (looked up again only
+        after storage changed)."""
+        found = dataset.derived("kms_path", self._kms_path, storage_version=self.store.version)
+        if found is not None:
+            field, bucket = found
+            raise ModelArtsError(
+                KMS_BUCKET, detail=f"({task_type} on a dataset whose {field} is in {bucket})"
+            )
+
+    def _kms_path(self, dataset: Dataset) -> tuple[str, str] | None:
+        """The first of the dataset's paths in a KMS-encrypted bucket: field and bucket."""
         for field in ("data_path", "work_path"):
             path = parse_obs_path(getattr(dataset, field), field, subdirectory=False)
             if self.store.bucket_uses_kms(path.bucket):
-                raise ModelArtsError(
-                    KMS_BUCKET,
-                    detail=f"({task_type} on a dataset whose {field} is in {path.bucket})",
-                )
+                return field, path.bucket
+        return None
 
-    def _check_active_learning(self, dataset: Dataset) -> None:
-        labeled = [s for s in dataset.samples.values() if s.state == SampleState.LABELED]
-        if not labeled:
-            raise ModelArtsError(NO_LABELED_SAMPLES)
-        per_label: dict[str, int] = {}
-        for sample in labeled:
-            for name in {label.get("name") for label in sample.labels}:
-                per_label[name] = per_label.get(name, 0) + 1
-        short = sorted(name for name, count in per_label.items() if count < MIN_SAMPLES_PER_LABEL)
-        if short:
-            raise ModelArtsError(TOO_FEW_PER_LABEL, detail=f"(labels {', '.join(map(str, short))})")
-        self._check_unlabeled(dataset)
+    @staticmethod
+    def _check_active_learning(dataset: Dataset) -> None:
+        """Labeled samples, at least ``MIN_SAMPLES_PER_LABEL`` per label, and some left to
+        label; the outcome is computed once per change of the dataset, not per start."""
+        refusal = dataset.derived("active_learning_refusal", _active_learning_refusal)
+        if refusal is not None:
+            code, detail = refusal
+            raise ModelArtsError(code, detail=detail)
 
     @staticmethod
     def _check_unlabeled(dataset: Dataset) -> None:
-        if not any(s.awaits_labels for s in dataset.samples.values()):
+        if not dataset.derived("sample_counts", _sample_counts).awaiting_labels:
             raise ModelArtsError(NO_UNLABELED_SAMPLES)
 
     def _check_model(self, model_id: str | None) -> None:
@@ -314,7 +415,7 @@ class Tasks:
                 detail=f"(config.n_clusters: auto grouping needs {low} to {high} groups, "
                 f"got {groups!r})",
             )
-        unlabeled = sum(1 for s in dataset.samples.values() if s.awaits_labels)
+        unlabeled = dataset.derived("sample_counts", _sample_counts).awaiting_labels
         if groups >= unlabeled:
             raise ModelArtsError(
                 TOO_MANY_GROUPS, detail=f"({groups} groups, {unlabeled} unlabeled samples)"
@@ -325,11 +426,34 @@ class Tasks:
     def advance(self) -> None:
         """Finish every task whose end has come, applying its effects once."""
         now = self.clock.now_ms()
-        while self._due and self._due[0][0] <= now:
-            _, generation, task_id = heapq.heappop(self._due)
-            task = self._tasks.get(task_id)
-            if task is not None and task.generation == generation and not task.finished:
+        while (task := self._next_due(now)) is not None:
+            if not task.finished:
                 self._settle(task, now)
+
+    def _next_due(self, now: int) -> Task | None:
+        """The kept, unfinished task whose end came first, if one's has come (in the order
+        of their ends, as one task's effects can change what the next one finds)."""
+        while True:
+            first: _DueQueue | None = None
+            first_due = now
+            for queue in self._queues.values():
+                due = queue.tasks[0].create_time_ms + queue.end_ms
+                if due < first_due or (due == first_due and first is None):
+                    first, first_due = queue, due
+            if self._due and self._due[0][0] <= first_due:
+                _, generation, task_id = heapq.heappop(self._due)
+                task = self._tasks.get(task_id)
+                if task is not None and task.generation == generation:
+                    return task
+            elif first is not None:
+                task = first.tasks.popleft()
+                if not first.tasks:
+                    del self._queues[first.timeline]
+                # Skipped if stopped since (it has a new timeline) or forgotten.
+                if task.timeline is first.timeline and self._tasks.get(task.task_id) is task:
+                    return task
+            else:
+                return None
 
     def _settle(self, task: Task, now: int) -> None:
         task.state = task.timeline.state_at(now - task.create_time_ms, task.polls)
@@ -343,7 +467,8 @@ class Tasks:
         self._finished.append(task.task_id)
         dataset = self._dataset_of(task)
         if dataset is not None and task.state.status == TaskStatus.SUCCEEDED:
-            task.result.update(outputs.apply(task, dataset, self.store, self.models, now))
+            applied = outputs.apply(task, dataset, self.store, self.models, now)
+            task.result = {**task.result, **applied}  # a new dict: the old one is shared
 
     def _dataset_of(self, task: Task) -> Dataset | None:
         try:
@@ -356,7 +481,6 @@ class Tasks:
         while len(self._finished) > self.settings.retained_finished_tasks:
             task = self._tasks.pop(self._finished.popleft(), None)
             if task is not None:
-                self._by_dataset[task.dataset_id].pop(task.task_id, None)
                 self._unindex(task)
 
     # --- queries and stop -------------------------------------------------------------
@@ -432,27 +556,29 @@ class Tasks:
         return sorted(self._active.get(dataset_id, ()))
 
     def forget_dataset(self, dataset_id: str) -> None:
-        for task_id in self._by_dataset.pop(dataset_id, {}):
-            self._tasks.pop(task_id, None)
-            self._numbers.pop(task_id, None)
         for group in [group for group in self._listings if group[1] == dataset_id]:
-            del self._listings[group]
+            listing = self._listings.pop(group)
+            if group[2] != LABELING_GROUP:  # every task is in the listing of its type
+                for task in listing.tasks:
+                    self._tasks.pop(task.task_id, None)
         self._active.pop(dataset_id, None)
 
     def clear(self) -> None:
         self._tasks.clear()
-        self._by_dataset.clear()
         self._active.clear()
+        self._queues.clear()
         self._due.clear()
         self._finished.clear()
         self._listings.clear()
-        self._numbers.clear()
+        self._configs.clear()
 
 
 def task_type_of(request: dict) -> str:
-    """``task_type``, else the integer ``type`` older bodies send, else auto labeling."""
+    """``task_type``, else the integer ``type`` older bodies send, else auto labeling (the
+    type's own string, shared by its tasks, not the request's)."""
     if request.get("task_type"):
-        return str(request["task_type"])
+        named = str(request["task_type"])
+        return _KNOWN_TYPES.get(named, named)
     legacy = request.get("type")
     for name, number in TaskType.NUMBERS.items():
         if legacy == number or (isinstance(legacy, str) and legacy == str(number)):
