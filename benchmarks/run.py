@@ -1,15 +1,18 @@
 """Benchmarks: start-up time, throughput and latency, memory; beside a bare aiohttp server.
 
     python benchmarks/run.py [--duration 10] [--connections 16,64] [--history 100000]
+                             [--starts 100000]
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). With two or more cores the server runs
 on core 0 and wrk on core 1 (``taskset``). Every server is started here on loopback and
 stopped at the end; every load run is bounded by ``--duration``. The bare aiohttp server
 is measured before and after the emulator in the same run, and the emulator is stated as
 a share of their mean: on a shared machine absolute numbers drift, ratios much less. So
-does the server's CPU time per request (from /proc), printed beside req/s. Then
-``history.py`` times list, get and stop at 1,000 and ``--history`` tasks. Prints Markdown
-tables and writes ``benchmarks/results.json``.
+does the server's CPU time per request (from /proc), printed beside req/s. Start-up is
+timed for both servers (best of five). Then ``history.py`` times list, get and stop at
+1,000 and ``--history`` tasks, and a task start on a dataset of 16 and of ``--history``
+samples; ``task_memory.py`` measures the resident memory after ``--starts`` task starts,
+every task kept. Prints Markdown tables and writes ``benchmarks/results.json``.
 """
 
 from __future__ import annotations
@@ -176,8 +179,9 @@ def emulator_command(api_port: int, obs_port: int, flags: list[str] = EMULATOR_F
     ]
 
 
-def measure_startup(runs: int = 5) -> float:
-    """Seconds from process start to the first successful task start (best of ``runs``).
+def measure_startup(runs: int = 5, command=None) -> float:
+    """Seconds from process start to the first successful task start (best of ``runs``);
+    ``command(api_port, obs_port)`` is the emulator's unless given (the bare server's).
 
     The emulator's modules are compiled to bytecode first, as installing the package does:
     a source checkout run with PYTHONDONTWRITEBYTECODE set would compile them at every
@@ -188,16 +192,20 @@ def measure_startup(runs: int = 5) -> float:
     for _ in range(runs):
         api_port, obs_port = free_port(), free_port()
         started = time.perf_counter()
-        with server(emulator_command(api_port, obs_port)):
+        with server((command or emulator_command)(api_port, obs_port)):
             succeeded, _ = wait_until(api_port, "POST", TASKS, START_BODY)
         best = min(best, succeeded - started)
     return best
 
 
+def bare_command(api_port: int, _obs_port: int) -> list[str]:
+    return [sys.executable, str(HERE / "bare_server.py"), str(api_port)]
+
+
 def measure_bare(connections: list[int], duration: int, label: str) -> dict:
     results = {}
     bare_port = free_port()
-    with server([sys.executable, str(HERE / "bare_server.py"), str(bare_port)]) as process:
+    with server(bare_command(bare_port, 0)) as process:
         wait_until(bare_port, "POST", TASKS, START_BODY)
         for count in connections:
             results[f"{label}_{count}"] = wrk(
@@ -215,6 +223,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
     parser.add_argument("--connections", default="16,64")
     parser.add_argument("--history", type=int, default=100_000, help="tasks kept, large case")
+    parser.add_argument("--starts", type=int, default=100_000, help="task starts kept, memory")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("benchmarks need wrk (Debian: apt-get install wrk)", file=sys.stderr)
@@ -225,6 +234,7 @@ def main() -> int:
         f"Python {platform.python_version()}",
         "duration_s": args.duration,
         "startup_s": measure_startup(),
+        "bare_startup_s": measure_startup(command=bare_command),
     }
     results.update(measure_bare(connections, args.duration, "bare_before"))
     api_port, obs_port = free_port(), free_port()
@@ -266,10 +276,16 @@ def main() -> int:
             key: (before[key] + after[key]) / 2 for key in ("rps", "p99_ms", "cpu_us")
         }
     results["history"] = history.compare(1_000, args.history)
+    results["samples"] = history.compare_samples(args.history)
+    import task_memory  # here: it imports this module's helpers
+
+    results["memory"] = task_memory.over_http(args.starts, 16)
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(table(results, connections))
     print()
     print(history.table(results["history"]))
+    print()
+    print(history.table(results["samples"], unit="samples"))
     return 0
 
 
@@ -289,7 +305,9 @@ def table(results: dict, connections: list[int]) -> str:
         "",
         "| Measure | Result | Share of bare (req/s; CPU per request) | Target | |",
         "|---|---|---|---|---|",
-        f"| process start to first successful task start | {startup:.2f} s | | < 0.5 s "
+        f"| process start to first successful task start | {startup:.2f} s "
+        f"(bare aiohttp: {results['bare_startup_s']:.2f} s) | "
+        f"{startup / results['bare_startup_s']:.1f}x bare's time | < 0.5 s "
         f"| {_met(startup < 0.5)} |",
     ]
     for count in connections:
@@ -321,14 +339,17 @@ def table(results: dict, connections: list[int]) -> str:
             run = results[f"{key}_{count}"]
             rows.append(
                 f"| {label}, {count} connections | {run['rps']:.0f} req/s, "
-                f"p99 {run['p99_ms']:.1f} ms, {run['cpu_us']:.0f} us CPU | "
+                f"p99 {run['p99_ms']:.1f} ms, {run['cpu_us']:.0f} us CPU "
+                f"(one free core: {1e6 / run['cpu_us']:,.0f} req/s) | "
                 f"{_share(run['rps'], bare['rps'])}; {_share(bare['cpu_us'], run['cpu_us'])} | "
                 f">= 3,000 req/s | {_met(run['rps'] >= 3000)} |"
             )
+    memory = results["memory"]
     rows.append(
-        f"| resident memory after {results['requests_total']:,.0f} requests | "
-        f"{results['rss_mb_after_load']:.0f} MB | | < 150 MB after 100,000 task starts "
-        f"| see memory.py |"
+        f"| resident memory after {memory['tasks_added']:,} task starts, every task kept | "
+        f"{memory['rss_mb_after_starts']:.0f} MB ({memory['rss_mb_after_startup']:.0f} MB "
+        f"after start-up; {memory['bytes_per_task']:.0f} bytes per kept task) | | "
+        f"<= 150 MB after 100,000 task starts | {_met(memory['rss_mb_after_starts'] <= 150)} |"
     )
     return "\n".join(rows)
 
