@@ -66,25 +66,14 @@ def pytest_configure(config: pytest.Config) -> None:
         compileall.compile_dir(REPO / "emulator", quiet=1)
 
 
-# Modules whose tests share a module-scoped emulator or browser: under `--dist loadgroup`
-# (pyproject's addopts) each runs on one xdist worker, so only one worker starts it.
-SHARED_PER_MODULE = ("test_console_browser.py", "test_pytest_plugin.py", "test_readme_examples.py")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of SLOW_FIRST first, in its order; the others keep theirs. Tests sharing an
-    emulator (the plugin's session one, or a module's) go to one xdist worker together."""
+    """The tests of SLOW_FIRST first, in its order; the others keep theirs."""
 
     def rank(item: pytest.Item) -> int:
         found = (i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix))
         return next(found, len(SLOW_FIRST))
 
     items.sort(key=rank)
-    for item in items:
-        if "modelarts_emulator" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("modelarts_emulator"))
-        elif item.path.name in SHARED_PER_MODULE:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 def pytest_runtest_teardown() -> None:
