@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from emulator.pytest_plugin import ADMIN_HEADER, ModelArtsEmulator, start_emulator
-from tests.conftest import REPO
+from tests.conftest import OTHER_PROJECT_PYTEST_ENV, REPO
 
 CONSUMER = REPO / "examples" / "consumer"
 ADMIN_TOKEN = "consumer-admin-token"
@@ -37,7 +37,7 @@ def _run_consumer(*args: str, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(CONSUMER), *args],
         cwd=REPO,
-        env={**environ, **(env or {})},
+        env={**environ, **OTHER_PROJECT_PYTEST_ENV, **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

@@ -30,7 +30,7 @@ import pytest
 import yaml
 
 from emulator.config import load_config
-from tests.conftest import REPO, readme_example
+from tests.conftest import OTHER_PROJECT_PYTEST_ENV, REPO, readme_example
 from tests.test_dockerfile import _env as image_env
 from tests.test_dockerfile import _free_port, _json_form
 
@@ -129,6 +129,7 @@ def _bash(script: str, cwd: Path, env: dict[str, str] | None = None) -> str:
         env={
             **{k: v for k, v in os.environ.items() if k not in OUTER},
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            **OTHER_PROJECT_PYTEST_ENV,
             **(env or {}),
         },
         capture_output=True,

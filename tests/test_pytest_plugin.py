@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from emulator.pytest_plugin import EmulatorError, ModelArtsEmulator, join_emulator, start_emulator
-from tests.conftest import REPO, TASKS_URL
+from tests.conftest import OTHER_PROJECT_PYTEST_ENV, REPO, TASKS_URL
 
 HANGS = (sys.executable, "-c", "import sys, time; print('starting', flush=True); time.sleep(60)")
 
@@ -99,6 +99,7 @@ def test_relative_paths_in_the_ini_option_are_read_from_the_rootdir(tmp_path):
     elsewhere.mkdir()
     outer = ("PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST")
     env = {k: v for k, v in os.environ.items() if k not in outer and "MODELARTS" not in k}
+    env.update(OTHER_PROJECT_PYTEST_ENV)
 
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
