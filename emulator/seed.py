@@ -87,7 +87,9 @@ def load_seed(path: Path, schema: dict) -> tuple[Seed, Identities]:
         bundled = _read(BUNDLED_SEED, schema)
         document = {**document, **{s: bundled.get(s, []) for s in IDENTITY_SECTIONS}}
     try:
-        return _build(document, path.parent), _identities(document)
+        seed, identities = _build(document, path.parent), _identities(document)
+        seed.owners = _bucket_owners(document, identities)
+        return seed, identities
     except (OSError, ValueError, ModelArtsError) as error:
         raise SeedError(f"{path}: {error}") from None
 
@@ -119,6 +121,26 @@ def _identities(document: dict) -> Identities:
         identities.projects[entry["id"]] = ProjectRef(entry["id"], entry["name"], domain)
     identities.seal()
     return identities
+
+
+def _bucket_owners(document: dict, identities: Identities) -> dict[str, str]:
+    """Each seeded bucket's owning domain id (OBS tenancy in strict mode): a declared
+    bucket's ``domain`` (by name, default the first domain); a bucket only a dataset path
+    names belongs to the dataset's project's domain."""
+    by_name = {domain.name: domain for domain in identities.domains.values()}
+    first_domain = next(iter(identities.domains.values()), Domain("default", "default"))
+    owners: dict[str, str] = {}
+    for bucket in document.get("buckets", []):
+        domain = by_name.get(bucket["domain"]) if "domain" in bucket else first_domain
+        if domain is None:
+            raise ValueError(f"bucket {bucket['name']!r}: no domain named {bucket['domain']!r}")
+        owners.setdefault(bucket["name"], domain.domain_id)
+    for project in document.get("projects", []):
+        domain_id = identities.projects[project["id"]].domain.domain_id
+        for entry in project.get("datasets", []):
+            for field in ("data_path", "work_path"):
+                owners.setdefault(parse_obs_path(entry[field], field).bucket, domain_id)
+    return owners
 
 
 def _build(document: dict, folder: Path) -> Seed:

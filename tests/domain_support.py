@@ -52,7 +52,9 @@ class FakeStorage:
         self.buckets: dict[str, dict[str, FakeObject]] = {}
         self.kms: dict[str, str] = {}
 
-    def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None:
+    def create_bucket(
+        self, bucket: str, kms_key_id: str | None = None, owner: str | None = None
+    ) -> None:
         self.version += 1
         self.buckets.setdefault(bucket, {})
         if kms_key_id is not None:

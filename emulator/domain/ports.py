@@ -14,7 +14,9 @@ class StoredObjectInfo(Protocol):
 class ObjectStorage(Protocol):
     version: int  # changes whenever anything in storage changes
 
-    def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None: ...
+    def create_bucket(
+        self, bucket: str, kms_key_id: str | None = None, owner: str | None = None
+    ) -> None: ...
 
     def bucket_exists(self, bucket: str) -> bool: ...
 

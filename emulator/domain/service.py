@@ -42,6 +42,7 @@ class Seed:
 
     projects: dict[str, str] = field(default_factory=dict)  # id -> name
     buckets: dict[str, str | None] = field(default_factory=dict)  # name -> KMS key id
+    owners: dict[str, str] = field(default_factory=dict)  # bucket -> owning domain id
     objects: list[SeedObject] = field(default_factory=list)
     datasets: list[SeedDataset] = field(default_factory=list)
     models: list[Model] = field(default_factory=list)
@@ -68,10 +69,11 @@ class Emulator:
         self._apply_seed()
 
     def _apply_seed(self) -> None:
+        owners = self.seed.owners
         for bucket, kms_key_id in self.seed.buckets.items():
-            self.store.create_bucket(bucket, kms_key_id)
+            self.store.create_bucket(bucket, kms_key_id, owners.get(bucket))
         for stored in self.seed.objects:
-            self.store.create_bucket(stored.bucket)
+            self.store.create_bucket(stored.bucket, owner=owners.get(stored.bucket))
             self.store.put_object(stored.bucket, stored.key, stored.data)
         self.models.update({model.model_id: model for model in self.seed.models})
         for project_id, name in self.seed.projects.items():
@@ -84,7 +86,8 @@ class Emulator:
             if only_project is not None and entry.project_id != only_project:
                 continue
             for path in (entry.data_path, entry.work_path):
-                self.store.create_bucket(parse_obs_path(path, "seed path").bucket)
+                bucket = parse_obs_path(path, "seed path").bucket
+                self.store.create_bucket(bucket, owner=self.seed.owners.get(bucket))
             dataset = Dataset(
                 dataset_id=entry.dataset_id,
                 name=entry.name,

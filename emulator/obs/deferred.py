@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from emulator.obs.tenancy import BucketOwners
+
 if TYPE_CHECKING:
     from emulator.obs.store import ObjectStore
 
@@ -101,6 +103,9 @@ class DeferredStore:
         self._buckets: dict[str, str | None] = {}  # name -> KMS key id
         self._objects: dict[str, dict[str, _Recorded]] = {}
         self._replay: list[tuple[str, tuple]] = []
+        # Bucket owners (strict mode's tenancy), claimed as buckets are recorded; the loaded
+        # store takes this table over, so the listener reads one table before and after.
+        self.owners = BucketOwners()
 
     # --- loading --------------------------------------------------------------------
 
@@ -135,6 +140,7 @@ class DeferredStore:
     def _load(self) -> None:
         try:
             real = _new_store(self.region)
+            real.owners = self.owners
             for name, arguments in self._replay:
                 getattr(real, name)(*arguments)
                 if name == "put_object":
@@ -183,11 +189,15 @@ class DeferredStore:
         real = self._real
         return self._version if real is None else real.version
 
-    def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None:
+    def create_bucket(
+        self, bucket: str, kms_key_id: str | None = None, owner: str | None = None
+    ) -> None:
         with self._lock:  # recorded only until loading begins
             recorded = self.state == NOT_LOADED
             if recorded:
-                self._replay.append(("create_bucket", (bucket, kms_key_id)))
+                self._replay.append(("create_bucket", (bucket, kms_key_id, owner)))
+                if owner is not None:
+                    self.owners.claim(bucket, owner)
                 self._objects.setdefault(bucket, {})
                 if kms_key_id is not None:
                     self._buckets[bucket] = kms_key_id
@@ -195,7 +205,7 @@ class DeferredStore:
                     self._buckets.setdefault(bucket, None)
                 self._version += 1
         if not recorded:
-            self._store().create_bucket(bucket, kms_key_id)
+            self._store().create_bucket(bucket, kms_key_id, owner)
 
     def put_object(
         self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"

@@ -3,7 +3,9 @@
 - off: anonymous requests may do anything;
 - permissive (default): signed requests pass whatever the key; anonymous ones get what a
   private bucket answers them, 403 AccessDenied, and nothing is read or written;
-- strict: V2, V4 and OBS signatures are verified against the seed's access keys.
+- strict: V2, V4 and OBS signatures are verified against the seed's access keys, and a
+  bucket belongs to one domain (``emulator.obs.tenancy``): another domain's keys are refused
+  before anything is read or written, and ListBuckets lists the signer's own buckets.
 
 A plain object PUT, GET or HEAD (``emulator.obs.plain``) is answered with moto's backend
 calls alone (``emulator.obs.direct``), the same answer moto's S3 request layer gives at a
@@ -31,6 +33,7 @@ from aiohttp import web
 
 from emulator.auth.identity import Credential
 from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
+from emulator.obs import tenancy
 from emulator.obs.plain import PlainRequest, plain_request
 
 if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the start path
@@ -45,6 +48,9 @@ INLINE_BYTES = 64 * 1024
 # Hop-by-hop or recomputed by aiohttp; moto's values would conflict with the real ones.
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}
 Answer = tuple[int, dict[str, str], bytes]
+# A strict-mode check's outcome: the refusal, or None and the signer's domain id (None when
+# the mode checks nothing).
+Admission = tuple[Answer | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -110,11 +116,12 @@ async def _serve(request: web.Request) -> web.Response:
             s3_request.method, s3_request.raw_path, s3_request.raw_query, s3_request.headers, body
         )
         plain = _plain(request) if app[PLAIN_PATH] else None
-        answer, verified = None, False
+        answer, admitted = None, None
         if plain is not None and len(body) <= INLINE_BYTES and app[STORE].loaded:
             # Small and plain: answered here, cheaper than a hop to a worker and back (but
             # storage still loading is waited for on a worker, never on the event loop).
-            answer, verified = _strict_refusal(gate, s3_request), True
+            admitted = _admit(gate, app[STORE], s3_request, request.path_qs)
+            answer = admitted[0]
             if answer is None:
                 answer = _direct_answer(app[STORE], s3_request, plain, INLINE_BYTES)
         if answer is None:
@@ -128,7 +135,7 @@ async def _serve(request: web.Request) -> web.Response:
                 plain,
                 request.path_qs,
                 list(request.headers.items()),
-                verified,
+                admitted,
             )
     status, headers, payload = answer
     response = web.Response(
@@ -206,32 +213,40 @@ def _answer(
     plain: PlainRequest | None,
     path_qs: str,
     headers: list[tuple[str, str]],
-    verified: bool,
+    admitted: Admission | None,
 ) -> Answer:
-    """On a worker thread: check the signature in strict mode (unless the event loop has),
+    """On a worker thread: the strict-mode checks (unless the event loop has made them),
     then answer directly if the request is plain, else let moto answer it whole."""
-    refusal = None if verified else _strict_refusal(gate, s3_request)
+    refusal, domain_id = admitted or _admit(gate, store, s3_request, path_qs)
     if refusal is not None:
         return refusal
     if plain is not None:
         answer = _direct_answer(store, s3_request, plain, None)
         if answer is not None:
-            return answer
+            return answer  # an object's PUT, GET or HEAD: no owner changes
     try:
-        return store.handle(s3_request.method, path_qs, headers, s3_request.body)
+        answer = store.handle(s3_request.method, path_qs, headers, s3_request.body)
     except Exception as error:  # moto's own failure on input it did not expect
         return _moto_failure(s3_request.method, path_qs, error)
+    if domain_id is None:
+        return answer
+    return tenancy.settle(
+        store.owners, store.bucket_exists, domain_id, s3_request.method, path_qs, answer
+    )
 
 
-def _strict_refusal(gate: ObsGate, s3_request: S3Request) -> Answer | None:
-    """In strict mode, the refusal of a request whose signature does not verify."""
+def _admit(gate: ObsGate, store: ObjectStore, s3_request: S3Request, path_qs: str) -> Admission:
+    """In strict mode, the refusal of a request whose signature does not verify or that
+    names another domain's bucket; else the signer's domain."""
     if gate.mode != "strict":
-        return None
+        return None, None
     try:
-        verify(s3_request, gate.credential_for)
+        credential = verify(s3_request, gate.credential_for)
+        domain_id = credential.user.domain.domain_id
+        tenancy.check(store.owners, domain_id, s3_request.method, path_qs, s3_request.headers)
     except S3Error as refusal:
-        return _error(refusal)
-    return None
+        return _error(refusal), None
+    return None, domain_id
 
 
 def _direct_answer(

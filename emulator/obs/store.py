@@ -32,6 +32,7 @@ from moto.s3.responses import S3Response
 from werkzeug.datastructures import ImmutableMultiDict
 
 from emulator.obs.plain import PlainRequest
+from emulator.obs.tenancy import BucketOwners
 
 _PARTITION = "aws"
 _NEUTRAL_REGION = "us-east-1"
@@ -128,13 +129,21 @@ class ObjectStore:
         # looked; ``next`` on a count is atomic, so two threads never write the same number.
         self._changes = itertools.count(1)
         self.version = 0
+        # Who owns each bucket (strict mode's tenancy); cleared with the buckets. The
+        # stand-in store hands its own table over when it loads this one.
+        self.owners = BucketOwners()
 
     # --- used by the ModelArts side -------------------------------------------------
 
-    def create_bucket(self, bucket: str, kms_key_id: str | None = None) -> None:
+    def create_bucket(
+        self, bucket: str, kms_key_id: str | None = None, owner: str | None = None
+    ) -> None:
+        """``owner``: the id of the domain the bucket belongs to, unless it has an owner."""
         with self._lock:
             if not self.bucket_exists(bucket):
                 self._backend.create_bucket(bucket, self.region)
+            if owner is not None:
+                self.owners.claim(bucket, owner)
             if kms_key_id is not None:
                 rule = {
                     "ApplyServerSideEncryptionByDefault": {
@@ -208,7 +217,7 @@ class ObjectStore:
         return [] if found is None else list(dict.items(found.keys))
 
     def clear(self) -> None:
-        """Remove every bucket and object of this instance."""
+        """Remove every bucket and object of this instance, and their owners."""
         with self._lock:
             for name in list(self._backend.buckets):
                 bucket = self._backend.buckets.pop(name)
@@ -217,6 +226,7 @@ class ObjectStore:
                         stored.dispose()
                 if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
                     del s3_backends.bucket_accounts[name]
+            self.owners.clear()
             self.version = next(self._changes)
 
     def close(self) -> None:
