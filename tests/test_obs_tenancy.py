@@ -278,3 +278,17 @@ async def test_the_modelarts_side_still_reads_each_domains_buckets(strict):
 async def test_a_seed_bucket_owned_by_an_unknown_domain_is_a_seed_error(make_client, tmp_path):
     with pytest.raises(SeedError, match="bucket 'other-bucket': no domain named 'nowhere'"):
         await make_client(auth="strict", seed=two_domain_seed(tmp_path, bucket_domain="nowhere"))
+
+
+async def test_a_create_that_fails_leaves_the_name_free(strict):
+    demo, other = boto(strict, DEMO_AK, DEMO_SK), boto(strict, OTHER_AK, OTHER_SK)
+    broken = await asyncio.to_thread(
+        refusal,
+        lambda: other.create_bucket(Bucket="contested", ACL="no-such-acl"),
+    )
+
+    await asyncio.to_thread(demo.create_bucket, Bucket="contested")
+
+    assert broken[0] == 400
+    assert "contested" in await asyncio.to_thread(listed, demo)
+    assert "contested" not in await asyncio.to_thread(listed, other)

@@ -224,10 +224,15 @@ def _answer(
         answer = _direct_answer(store, s3_request, plain, None)
         if answer is not None:
             return answer  # an object's PUT, GET or HEAD: no owner changes
+    claimed = None
+    if domain_id is not None:
+        claimed = tenancy.claim_before_creating(store.owners, domain_id, s3_request.method, path_qs)
     try:
         answer = store.handle(s3_request.method, path_qs, headers, s3_request.body)
     except Exception as error:  # moto's own failure on input it did not expect
-        return _moto_failure(s3_request.method, path_qs, error)
+        answer = _moto_failure(s3_request.method, path_qs, error)
+    if claimed is not None and not (200 <= answer[0] < 300 and store.bucket_exists(claimed)):
+        store.owners.forget(claimed)  # the create failed: the name is nobody's again
     if domain_id is None:
         return answer
     return tenancy.settle(

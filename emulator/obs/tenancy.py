@@ -83,6 +83,20 @@ def check(
             raise S3Error("AccessDenied", "Access Denied")
 
 
+def claim_before_creating(
+    owners: BucketOwners, domain_id: str, method: str, path_qs: str
+) -> str | None:
+    """Claim a bucket a create request names before moto makes it, so another domain never
+    sees it ownerless; returns the name claimed (to ``forget`` if the create fails)."""
+    bucket = bucket_of(path_qs)
+    if method != "PUT" or not bucket or _names_a_key(path_qs) or "?" in path_qs:
+        return None
+    if owners.owner(bucket) is not None:
+        return None
+    owners.claim(bucket, domain_id)
+    return bucket
+
+
 def settle(
     owners: BucketOwners,
     bucket_exists: Callable[[str], bool],
