@@ -214,6 +214,24 @@ async def test_health_says_when_obs_storage_failed_to_load(make_client, monkeypa
     assert put.status < 500
 
 
+async def test_a_reset_when_storage_failed_to_load_keeps_the_emulator_as_it_was(
+    make_client, monkeypatch, fresh_process
+):
+    def broken(region: str):
+        raise ImportError("moto is missing")
+
+    monkeypatch.setattr(deferred, "_new_store", broken)
+    client = await make_client()
+    datasets = f"/v2/{DEMO_PROJECT}/datasets"
+    before = await (await client.get(datasets)).json()
+
+    await client.post("/_emulator/reset")
+    after = await (await client.get(datasets)).json()
+
+    assert before["total_number"] == 1
+    assert after == before
+
+
 async def test_an_object_written_before_storage_loads_is_in_obs_once_it_is_loaded(
     make_client, fresh_process
 ):

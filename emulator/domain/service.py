@@ -132,9 +132,9 @@ class Emulator:
     def reset(self) -> None:
         """Forget everything that happened since start: tasks, datasets, OBS contents, and
         the time a manual clock was moved to."""
+        self.store.clear()  # first: storage that cannot be reached leaves the rest as it was
         self.clock.reset()
         self.tasks.clear()
         self.datasets.projects.clear()
         self.models.clear()
-        self.store.clear()
         self._apply_seed()

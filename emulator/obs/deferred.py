@@ -151,9 +151,10 @@ class DeferredStore:
             self._failure = error
             self.state = FAILED
         else:
-            for name in _FORWARDED:
-                self.__dict__[name] = getattr(real, name)
+            # The loaded store first, then every method at once: a write must never reach the
+            # loaded store while reads still answer from the record.
             self._real = real
+            self.__dict__.update({name: getattr(real, name) for name in _FORWARDED})
             self._replay.clear()
             self.state = LOADED
         finally:
