@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from emulator import safe_yaml
 from emulator.auth.identity import Credential, Domain, Identities, ProjectRef, User
 from emulator.config import BUNDLED_SEED
 from emulator.contract import PayloadValidator
@@ -65,11 +66,23 @@ def _read(path: Path, schema: dict) -> dict:
 
 def _parse(path: Path, schema: dict, *, check: bool) -> dict:
     try:
-        # libyaml's parser where installed: every app a test suite creates reads the seed.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        # The same guarded reader as scenario files (no aliases, bounded size and depth,
+        # finite numbers), with a seed's larger limits.
+        safe_yaml.check_size(path.stat().st_size, safe_yaml.SEED_LIMITS)
+        document, _ = safe_yaml.load(path.read_text(encoding="utf-8"), safe_yaml.SEED_LIMITS)
     except OSError as error:
         raise SeedError(f"{path}: cannot read seed file ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise SeedError(f"{path}: not UTF-8 text") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        problem = (
+            error.problem
+            if isinstance(error, safe_yaml.UnsafeYamlError)
+            else (f"not valid YAML ({error.problem})")
+        )
+        raise SeedError(f"{where}: {problem}") from None
     except yaml.YAMLError as error:
         raise SeedError(f"{path}: not valid YAML ({error})") from None
     if not check:

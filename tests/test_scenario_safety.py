@@ -11,9 +11,9 @@ import pytest
 
 from emulator.app import create_app
 from emulator.config import Config
+from emulator.safe_yaml import MAX_SCENARIO_BYTES
 from emulator.scenarios.engine import MAX_RUNTIME_SCENARIOS
 from emulator.scenarios.loader import ScenarioError
-from emulator.scenarios.safe_yaml import MAX_SCENARIO_BYTES
 from tests.conftest import DEMO_PROJECT, EMULATOR_COMMAND, FREE_PORTS, REPO
 
 DATASETS_URL = f"/v2/{DEMO_PROJECT}/datasets"

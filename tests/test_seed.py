@@ -107,6 +107,14 @@ async def test_reset_restores_the_seed_and_clears_obs(seeded):
         ),
         ("buckets: [{name: bkt, objects: [{key: k, file: missing.bin}]}]", "missing.bin"),
         ("projects: [", "not valid YAML"),
+        (
+            'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+            "c: [*b,*b,*b,*b,*b,*b,*b,*b,*b]",
+            ":2:8: alias *a refused: seed files may not use aliases",
+        ),
+        ("region: " + "[" * 100 + "]" * 100, "nested deeper than 64 levels"),
+        ("models: [{id: m, name: n, version: .nan}]", "is not a finite number"),
+        ("models: [{id: m, name: n, version: " + "9" * 40 + "}]", "an integer of 40 digits"),
     ],
 )
 def test_invalid_seed_is_refused_naming_the_problem(tmp_path, text, message):
@@ -114,6 +122,6 @@ def test_invalid_seed_is_refused_naming_the_problem(tmp_path, text, message):
     seed.write_text(textwrap.dedent(text))
 
     with pytest.raises(SeedError) as raised:
-        create_app(Config(seed=seed))
+        create_app(Config(seed=seed, obs_port=None))
 
     assert str(seed) in str(raised.value) and message in str(raised.value)

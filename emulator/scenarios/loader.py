@@ -15,11 +15,11 @@ from pathlib import Path
 
 import yaml
 
+from emulator import safe_yaml
 from emulator.contract import Contract, PayloadValidator
 from emulator.contract.validation import json_path
 from emulator.domain.timeline import Step, TaskState, TaskStatus, Timeline
 from emulator.errors import StartupError
-from emulator.scenarios import safe_yaml
 from emulator.scenarios.body_schema import BodySchemaError, compile_body_schema
 from emulator.scenarios.expressions import ExpressionError, parse_expression
 from emulator.scenarios.model import Match, Response, Rule, Scenario, TextCondition

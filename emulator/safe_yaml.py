@@ -1,9 +1,10 @@
-"""Parse scenario text (YAML or JSON) without letting the text choose the cost.
+"""Parse scenario and seed text (YAML or JSON) without letting the text choose the cost.
 
-A scenario arrives from a file or from anyone who can reach the control API, and a YAML
-parser does whatever the text asks: nested aliases expand a kilobyte into gigabytes (the
-"billion laughs"), ten thousand open brackets exhaust the stack, a 5,000-digit integer or
-``.nan`` breaks later arithmetic, a ``!!binary`` or ``!!set`` cannot be answered as JSON.
+A scenario arrives from a file or from anyone who can reach the control API, a seed from a
+file a CI job may have generated, and a YAML parser does whatever the text asks: nested
+aliases expand a kilobyte into gigabytes (the "billion laughs"), ten thousand open
+brackets exhaust the stack, a 5,000-digit integer or ``.nan`` breaks later arithmetic, a
+``!!binary`` or ``!!set`` cannot be answered as JSON.
 So before anything is built the event stream is checked (no aliases, bounded depth and
 node count) and while building, numbers must be finite, integers short, dates stay text
 and types JSON lacks are refused. Every refusal carries the line and column where it happened.
@@ -12,6 +13,7 @@ and types JSON lacks are refused. Every refusal carries the line and column wher
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import yaml
 
@@ -19,6 +21,20 @@ MAX_SCENARIO_BYTES = 256 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 20_000
 MAX_INTEGER_CHARS = 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one kind of file may hold; ``kind`` names it in refusals."""
+
+    kind: str
+    max_bytes: int
+    max_nodes: int
+
+
+SCENARIO_LIMITS = Limits("scenario", MAX_SCENARIO_BYTES, MAX_NODES)
+# A seed declares a whole starting state (thousands of samples, inline object contents).
+SEED_LIMITS = Limits("seed", 64 * 1024 * 1024, 2_000_000)
 
 # libyaml parses and composes in C (about ten times quicker); the constructor is Python either way.
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -73,15 +89,15 @@ for _tag, _constructor in (
     _ScenarioYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
 
 
-def check_size(size: int) -> None:
-    """Refuse text over ``MAX_SCENARIO_BYTES`` before reading or parsing it."""
-    if size > MAX_SCENARIO_BYTES:
+def check_size(size: int, limits: Limits = SCENARIO_LIMITS) -> None:
+    """Refuse text over the kind's size before reading or parsing it."""
+    if size > limits.max_bytes:
         raise UnsafeYamlError(
-            f"{size} bytes; a scenario file may have at most {MAX_SCENARIO_BYTES}", None
+            f"{size} bytes; a {limits.kind} file may have at most {limits.max_bytes}", None
         )
 
 
-def _check_events(text: str) -> None:
+def _check_events(text: str, limits: Limits) -> None:
     """One pass over the parser's events: no aliases, bounded nesting, bounded node count."""
     loader = _ScenarioYamlLoader(text)
     depth = nodes = 0
@@ -90,14 +106,15 @@ def _check_events(text: str) -> None:
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent):
                 raise UnsafeYamlError(
-                    f"alias *{event.anchor} refused: scenario files may not use aliases",
+                    f"alias *{event.anchor} refused: {limits.kind} files may not use aliases",
                     event.start_mark,
                 )
             if isinstance(event, yaml.NodeEvent):
                 nodes += 1
-                if nodes > MAX_NODES:
+                if nodes > limits.max_nodes:
                     raise UnsafeYamlError(
-                        f"more than {MAX_NODES} values in one scenario", event.start_mark
+                        f"more than {limits.max_nodes} values in one {limits.kind}",
+                        event.start_mark,
                     )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -111,10 +128,10 @@ def _check_events(text: str) -> None:
         loader.dispose()
 
 
-def load(text: str) -> tuple[object, yaml.Node | None]:
+def load(text: str, limits: Limits = SCENARIO_LIMITS) -> tuple[object, yaml.Node | None]:
     """The document and its node tree (for positions), or ``yaml.YAMLError``."""
-    check_size(len(text.encode("utf-8", errors="replace")))
-    _check_events(text)
+    check_size(len(text.encode("utf-8", errors="replace")), limits)
+    _check_events(text, limits)
     loader = _ScenarioYamlLoader(text)
     try:
         root = loader.get_single_node()
