@@ -184,19 +184,20 @@ def _storage_answers(store) -> dict:
     }
 
 
-async def test_a_change_before_storage_loads_loads_it_where_it_is_asked_for(
+async def test_a_change_before_storage_loads_is_recorded_and_replayed_when_it_loads(
     make_client, fresh_process
 ):
     client = await make_client()
     store = client.app[keys.OBS_STORE]
-    assert store.state == deferred.NOT_LOADED
 
     reset = await client.post("/_emulator/reset")  # empties OBS, then seeds it again
+    state_after_reset = store.state
     fetched = await client.session.get(f"{obs_url(client)}/demo-bucket", headers=SIGNED)
 
     assert reset.status == 200
-    assert store.state == deferred.LOADED
-    assert fetched.status == 200
+    assert state_after_reset == deferred.NOT_LOADED  # recorded: nothing waited for moto
+    assert store.state == deferred.LOADED  # the OBS request loaded it
+    assert fetched.status == 200  # with the seeded bucket the reset replayed
 
 
 async def test_health_says_when_obs_storage_failed_to_load(make_client, monkeypatch, fresh_process):
@@ -222,12 +223,14 @@ async def test_a_reset_when_storage_failed_to_load_keeps_the_emulator_as_it_was(
 
     monkeypatch.setattr(deferred, "_new_store", broken)
     client = await make_client()
+    health = await client.get("/_emulator/health")  # loading begins, and fails
     datasets = f"/v2/{DEMO_PROJECT}/datasets"
     before = await (await client.get(datasets)).json()
 
     await client.post("/_emulator/reset")
     after = await (await client.get(datasets)).json()
 
+    assert (await health.json())["obs"] == "storage failed to load"
     assert before["total_number"] == 1
     assert after == before
 
@@ -267,3 +270,35 @@ async def test_a_plain_obs_request_while_storage_loads_never_holds_up_the_api(
 
         assert clock.status == 200
         assert (fetched.status, await fetched.read()) == (200, b"demo image cat 1")
+
+
+async def test_changes_made_while_storage_loads_are_answered_at_once_and_kept(
+    make_client, gated_loading
+):
+    entered, release = gated_loading
+    client = await make_client()
+    store = client.app[keys.OBS_STORE]
+    store.begin_loading()
+    assert await asyncio.to_thread(entered.wait, SAFETY_NET_SECONDS)
+
+    # Each would wait for the gate if a change waited for moto on the event loop.
+    uploaded = await client.post(
+        SAMPLES, json={"samples": [{"name": "during.jpg", "data": "ZHVyaW5n"}]}
+    )
+    reset = await client.post("/_emulator/reset")
+    again = await client.post(
+        SAMPLES, json={"samples": [{"name": "after.jpg", "data": "YWZ0ZXI="}]}
+    )
+    state_meanwhile = store.state
+    release.set()
+    base = f"{obs_url(client)}/demo-bucket/images"
+    during = await client.session.get(f"{base}/during.jpg", headers=SIGNED)
+    after = await client.session.get(f"{base}/after.jpg", headers=SIGNED)
+    seeded = await client.session.get(f"{base}/cat-01.jpg", headers=SIGNED)
+
+    assert (uploaded.status, reset.status, again.status) == (200, 200, 200)
+    assert state_meanwhile == deferred.LOADING
+    assert store.state == deferred.LOADED
+    assert during.status == 404  # the reset emptied OBS before seeding it again
+    assert (after.status, await after.read()) == (200, b"after")
+    assert (seeded.status, await seeded.read()) == (200, b"demo image cat 1")

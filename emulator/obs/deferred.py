@@ -5,15 +5,16 @@ together, and the emulator's own questions about OBS need none of it at first: O
 what the seed put there. So ``DeferredStore`` stands in for the moto-backed
 ``ObjectStore`` (emulator/obs/store.py) from the start:
 
-- until loading begins it records new buckets and objects: the seed's (``create_app``
-  applies it) and any the domain writes in the first moments;
+- until the loaded store takes over it records every change the domain makes (new
+  buckets and objects, deleted objects, a reset's clearing): the seed's (``create_app``
+  applies it) and any made while moto loads, so no change waits for moto on the event loop;
 - reads (bucket exists, KMS, list, get) are answered from that record until the store is
   loaded, with the answers the loaded store gives: same keys, sizes and times;
-- loading makes the ``ObjectStore`` and replays the record into it: ``load`` in the
-  calling thread, ``begin_loading`` in a thread of its own;
-- a change other than a new bucket or object, and every OBS request, needs the loaded
-  store: it loads it where it is asked for, or waits while it loads (an OBS request does
-  so on a worker thread, so the event loop keeps answering);
+- loading makes the ``ObjectStore`` and replays the record into it, then, under the lock,
+  what was recorded meanwhile, and takes over: ``load`` in the calling thread,
+  ``begin_loading`` in a thread of its own;
+- every OBS request needs the loaded store: it loads it where it is asked for, or waits
+  while it loads (on a worker thread, so the event loop keeps answering);
 - once loaded, each call goes straight to the ``ObjectStore``.
 
 ``state`` says where it is; health answers only once the store is loaded (or failed).
@@ -141,22 +142,27 @@ class DeferredStore:
         try:
             real = _new_store(self.region)
             real.owners = self.owners
-            for name, arguments in self._replay:
-                getattr(real, name)(*arguments)
-                if name == "put_object":
-                    bucket, key = arguments[0], arguments[1]
-                    _stamp(real, bucket, key, self._objects[bucket][key].modified)
+            replayed = 0
+            while True:
+                with self._lock:  # changes keep being recorded until the store takes over
+                    pending = self._replay[replayed:]
+                    if not pending:
+                        # The loaded store first, then every method at once: a write must
+                        # never reach it while reads still answer from the record.
+                        self._real = real
+                        self.__dict__.update({name: getattr(real, name) for name in _FORWARDED})
+                        self._replay.clear()
+                        self.state = LOADED
+                        break
+                for name, arguments, modified in pending:
+                    getattr(real, name)(*arguments)
+                    if modified is not None:
+                        _stamp(real, arguments[0], arguments[1], modified)
+                replayed += len(pending)
         except Exception as error:  # every waiter hears of it, and health says so
             log.error("OBS storage could not be loaded: %r", error)
             self._failure = error
             self.state = FAILED
-        else:
-            # The loaded store first, then every method at once: a write must never reach the
-            # loaded store while reads still answer from the record.
-            self._real = real
-            self.__dict__.update({name: getattr(real, name) for name in _FORWARDED})
-            self._replay.clear()
-            self.state = LOADED
         finally:
             self._done.set()
 
@@ -190,13 +196,18 @@ class DeferredStore:
         real = self._real
         return self._version if real is None else real.version
 
+    def _recording(self) -> bool:
+        """Whether changes are recorded (under ``_lock``): until the loaded store takes over,
+        so no change made on the event loop ever waits for moto to load."""
+        return self._real is None and self.state in (NOT_LOADED, LOADING)
+
     def create_bucket(
         self, bucket: str, kms_key_id: str | None = None, owner: str | None = None
     ) -> None:
-        with self._lock:  # recorded only until loading begins
-            recorded = self.state == NOT_LOADED
+        with self._lock:
+            recorded = self._recording()
             if recorded:
-                self._replay.append(("create_bucket", (bucket, kms_key_id, owner)))
+                self._replay.append(("create_bucket", (bucket, kms_key_id, owner), None))
                 if owner is not None:
                     self.owners.claim(bucket, owner)
                 self._objects.setdefault(bucket, {})
@@ -211,21 +222,38 @@ class DeferredStore:
     def put_object(
         self, bucket: str, key: str, data: bytes, content_type: str = "binary/octet-stream"
     ) -> None:
-        with self._lock:  # recorded only until loading begins, and into a bucket it holds
-            recorded = self.state == NOT_LOADED and bucket in self._buckets
+        with self._lock:  # recorded into a bucket the record holds
+            recorded = self._recording() and bucket in self._buckets
             if recorded:
-                self._replay.append(("put_object", (bucket, key, data, content_type)))
                 modified = datetime.now(UTC).replace(tzinfo=None)
-                self._objects[bucket][key] = _Recorded(bytes(data), content_type, modified)
+                arguments = (bucket, key, bytes(data), content_type)
+                self._replay.append(("put_object", arguments, modified))
+                self._objects[bucket][key] = _Recorded(arguments[2], content_type, modified)
                 self._version += 1
         if not recorded:
             self._store().put_object(bucket, key, data, content_type)
 
     def delete_object(self, bucket: str, key: str) -> None:
-        return self._store().delete_object(bucket, key)
+        with self._lock:
+            recorded = self._recording()
+            if recorded:
+                self._replay.append(("delete_object", (bucket, key), None))
+                self._objects.get(bucket, {}).pop(key, None)
+                self._version += 1
+        if not recorded:
+            self._store().delete_object(bucket, key)
 
     def clear(self) -> None:
-        return self._store().clear()
+        with self._lock:
+            recorded = self._recording()
+            if recorded:
+                self._replay.append(("clear", (), None))
+                self._buckets.clear()
+                self._objects.clear()
+                self.owners.clear()
+                self._version += 1
+        if not recorded:
+            self._store().clear()
 
     def handle(
         self, method: str, path_qs: str, headers: list[tuple[str, str]], body: bytes
