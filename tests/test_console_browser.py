@@ -31,7 +31,10 @@ pytestmark = pytest.mark.skipif(
     "(apt-get install -y chromium chromium-driver)",
 )
 
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -94,10 +97,18 @@ def _open(browser, emulator, page: str) -> None:
 
 def _wait(browser, condition):
     # A page that reloads (a form answered, a poll) leaves found elements stale: look again.
-    waiting = WebDriverWait(
-        browser, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,)
-    )
-    return waiting.until(condition)
+    # Chromium may say so as a stale reference or as a node that left the document.
+    def looked_again(driver):
+        try:
+            return condition(driver)
+        except StaleElementReferenceException:
+            return False
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return False
+            raise
+
+    return WebDriverWait(browser, WAIT_SECONDS).until(looked_again)
 
 
 def _text(browser, css: str) -> str:
