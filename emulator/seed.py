@@ -39,7 +39,8 @@ DEFAULT_REGION = "eu-de"
 IDENTITY_SECTIONS = ("domains", "users", "credentials")
 
 
-# Checked documents by file (path, size, modification time), with the schema they passed.
+# Checked documents by file and content (path and a digest of the bytes: a rewrite within
+# one modification-time tick still counts), with the schema they passed.
 _READ: dict[tuple, tuple[dict, dict]] = {}
 _READ_LIMIT = 16
 _reading = threading.Lock()
@@ -48,15 +49,18 @@ _reading = threading.Lock()
 def _read(path: Path, schema: dict) -> dict:
     """The seed file's document, checked against ``schema``; shared: only read it."""
     try:
-        status = path.stat()
+        safe_yaml.check_size(path.stat().st_size, safe_yaml.SEED_LIMITS)
+        raw = path.read_bytes()
     except OSError as error:
         raise SeedError(f"{path}: cannot read seed file ({error.strerror})") from None
-    key = (str(path.resolve()), status.st_mtime_ns, status.st_size)
+    except safe_yaml.UnsafeYamlError as error:
+        raise SeedError(f"{path}: {error.problem}") from None
+    key = (str(path.resolve()), hashlib.blake2b(raw, digest_size=16).digest())
     with _reading:
         known = _READ.get(key)
     if known is not None and known[1] is schema:
         return known[0]
-    document = _parse(path, schema, check=path != BUNDLED_SEED)
+    document = _parse(path, raw, schema, check=path != BUNDLED_SEED)
     with _reading:
         if len(_READ) >= _READ_LIMIT:
             del _READ[next(iter(_READ))]  # the oldest goes
@@ -64,14 +68,11 @@ def _read(path: Path, schema: dict) -> dict:
     return document
 
 
-def _parse(path: Path, schema: dict, *, check: bool) -> dict:
+def _parse(path: Path, raw: bytes, schema: dict, *, check: bool) -> dict:
     try:
         # The same guarded reader as scenario files (no aliases, bounded size and depth,
         # finite numbers), with a seed's larger limits.
-        safe_yaml.check_size(path.stat().st_size, safe_yaml.SEED_LIMITS)
-        document, _ = safe_yaml.load(path.read_text(encoding="utf-8"), safe_yaml.SEED_LIMITS)
-    except OSError as error:
-        raise SeedError(f"{path}: cannot read seed file ({error.strerror})") from None
+        document, _ = safe_yaml.load(raw.decode("utf-8"), safe_yaml.SEED_LIMITS)
     except UnicodeDecodeError:
         raise SeedError(f"{path}: not UTF-8 text") from None
     except yaml.MarkedYAMLError as error:

@@ -42,15 +42,17 @@ async def test_an_edited_seed_file_is_read_again_by_the_next_app(tmp_path, make_
     seed = tmp_path / "seed.yaml"
     seed.write_text(SEED)
     create_app(Config(seed=seed))
-    seed.write_text(SEED.replace("first-bucket", "second-bucket"))
+    status = seed.stat()
+    seed.write_text(SEED.replace("first-bucket", "other-bucket"))  # as long as before
+    os.utime(seed, ns=(status.st_atime_ns, status.st_mtime_ns))  # and within the same tick
 
     client = await make_client(seed=seed)
     created = await client.post(
         "/v2/project1/datasets",
         json={
             "dataset_name": "edited",
-            "data_sources": [{"data_path": "/second-bucket/data/"}],
-            "work_path": "/second-bucket/work/",
+            "data_sources": [{"data_path": "/other-bucket/data/"}],
+            "work_path": "/other-bucket/work/",
             "work_path_type": 0,
         },
     )
