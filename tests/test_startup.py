@@ -304,3 +304,14 @@ async def test_changes_made_while_storage_loads_are_answered_at_once_and_kept(
     assert during.status == 404  # the reset emptied OBS before seeding it again
     assert (after.status, await after.read()) == (200, b"after")
     assert (seeded.status, await seeded.read()) == (200, b"demo image cat 1")
+
+
+async def test_storage_never_loads_after_an_app_closed_before_loading(make_client, fresh_process):
+    client = await make_client()
+    store = client.app[keys.OBS_STORE]
+    await client.close()  # the app's cleanup closes its storage
+
+    store.begin_loading()  # as the start-up thread would, late
+
+    assert store.state == deferred.CLOSED
+    assert not store.loaded

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator.obs")
 STORE_MODULE = "emulator.obs.store"
 NOT_LOADED, LOADING, LOADED, FAILED = "not loaded", "loading", "loaded", "failed"
+CLOSED = "closed"  # closed before loading began: loading never begins after that
 CLOSE_WAIT_SECONDS = 30  # a store still loading by then is left to the process's end
 # The ObjectStore's own methods, bound onto this object once it is loaded (an instance
 # attribute shadows a method), so a loaded store costs its callers nothing extra.
@@ -261,9 +262,12 @@ class DeferredStore:
         return self._store().handle(method, path_qs, headers, body)
 
     def close(self) -> None:
-        """Nothing to close before loading began; else close the store once it is loaded."""
+        """Nothing to close before loading began (and loading cannot begin afterwards);
+        else close the store once it is loaded."""
         with self._lock:
-            if self.state == NOT_LOADED:
+            if self.state in (NOT_LOADED, CLOSED):
+                self.state = CLOSED
+                self._done.set()  # anyone who asks for the store now hears it is gone
                 return
         if self._done.wait(CLOSE_WAIT_SECONDS) and self._real is not None:
             self._real.close()
