@@ -14,18 +14,13 @@ LARGE = b"\x00" * (32 * 1024 * 1024)
 SAFETY_NET_SECONDS = 60  # only reached when the test fails: nothing else would release moto
 
 
-async def test_api_answers_while_a_large_put_is_being_stored(make_client, aiohttp_server):
-    client = await make_client(clock="manual")
-    started = await client.post(TASKS_URL, json={"task_type": "auto-label"})
-    task_url = f"{TASKS_URL}/{(await started.json())['task_id']}"
-    obs_app = client.app[keys.OBS_APP]
-    obs = await aiohttp_server(obs_app)
-    backend = obs_app[STORE]._backend
-    storing, release, order = threading.Event(), threading.Event(), []
+def _hold_large_put(backend, order: list[str]) -> tuple[threading.Event, threading.Event]:
+    """Hold moto's store of ``big.bin`` until the test releases it; returns (storing,
+    release). Its completion is noted in ``order``."""
+    storing, release = threading.Event(), threading.Event()
     store_object = backend.put_object
 
     def held_put_object(bucket_name, key_name, *args, **kwargs):
-        """moto's store of the large object, held until the test has had its API answers."""
         if key_name == "big.bin":
             storing.set()
             release.wait(SAFETY_NET_SECONDS)
@@ -33,6 +28,17 @@ async def test_api_answers_while_a_large_put_is_being_stored(make_client, aiohtt
         return store_object(bucket_name, key_name, *args, **kwargs)
 
     backend.put_object = held_put_object
+    return storing, release
+
+
+async def test_api_answers_while_a_large_put_is_being_stored(make_client, aiohttp_server):
+    client = await make_client(clock="manual")
+    started = await client.post(TASKS_URL, json={"task_type": "auto-label"})
+    task_url = f"{TASKS_URL}/{(await started.json())['task_id']}"
+    obs_app = client.app[keys.OBS_APP]
+    obs = await aiohttp_server(obs_app)
+    order: list[str] = []
+    storing, release = _hold_large_put(obs_app[STORE]._backend, order)
     put = asyncio.create_task(
         client.session.put(obs.make_url("/demo-bucket/big.bin"), data=LARGE, headers=SIGNED)
     )
@@ -61,17 +67,8 @@ async def test_a_small_request_waits_on_a_worker_not_on_the_event_loop(make_clie
     client = await make_client(clock="manual")
     obs_app = client.app[keys.OBS_APP]
     obs = await aiohttp_server(obs_app)
-    backend = obs_app[STORE]._backend
-    storing, release, order = threading.Event(), threading.Event(), []
-    store_object = backend.put_object
-
-    def held_put_object(bucket_name, key_name, *args, **kwargs):
-        if key_name == "big.bin":
-            storing.set()
-            release.wait(SAFETY_NET_SECONDS)
-        return store_object(bucket_name, key_name, *args, **kwargs)
-
-    backend.put_object = held_put_object
+    order: list[str] = []
+    storing, release = _hold_large_put(obs_app[STORE]._backend, order)
     url = obs.make_url("/demo-bucket/images/cat-01.jpg")
     put = asyncio.create_task(
         client.session.put(obs.make_url("/demo-bucket/big.bin"), data=LARGE, headers=SIGNED)
@@ -90,4 +87,4 @@ async def test_a_small_request_waits_on_a_worker_not_on_the_event_loop(make_clie
     small, stored = await got, await put
 
     assert (listed.status, small.status, stored.status) == (200, 200, 200)
-    assert order == ["API answered", "small GET answered"]
+    assert order == ["API answered", "large PUT stored", "small GET answered"]
