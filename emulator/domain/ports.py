@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 
 class StoredObjectInfo(Protocol):
+    key: str
+    size: int
+    last_modified_ms: int
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What ``list_keys`` reports of one object (the OBS adapter's record of it)."""
+
     key: str
     size: int
     last_modified_ms: int

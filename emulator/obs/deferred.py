@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from emulator.domain.ports import StoredObject
 from emulator.obs.tenancy import BucketOwners
 
 if TYPE_CHECKING:
@@ -56,15 +57,6 @@ _FORWARDED = (
     "close",
     "handle",
 )
-
-
-@dataclass(frozen=True)
-class Listed:
-    """One object as ``list_keys`` reports it (the fields of the store's ``StoredObject``)."""
-
-    key: str
-    size: int
-    last_modified_ms: int
 
 
 @dataclass(frozen=True)
@@ -295,12 +287,12 @@ class DeferredStore:
         found = self._objects.get(bucket, {}).get(key)
         return None if found is None else found.data
 
-    def list_keys(self, bucket: str, prefix: str = "") -> list:
+    def list_keys(self, bucket: str, prefix: str = "") -> list[StoredObject]:
         real = self._real
         if real is not None:
             return real.list_keys(bucket, prefix)
         return [
-            Listed(key, len(found.data), int(found.modified.timestamp() * 1000))
+            StoredObject(key, len(found.data), int(found.modified.timestamp() * 1000))
             for key, found in sorted(self._objects.get(bucket, {}).items())
             if key.startswith(prefix)
         ]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from dataclasses import dataclass
 
 from botocore.compat import HTTPHeaders
 from moto.core.exceptions import HTTPException
@@ -31,6 +30,7 @@ from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 from werkzeug.datastructures import ImmutableMultiDict
 
+from emulator.domain.ports import StoredObject
 from emulator.obs.plain import PlainRequest
 from emulator.obs.tenancy import BucketOwners
 
@@ -39,13 +39,6 @@ _NEUTRAL_REGION = "us-east-1"
 _account_numbers = itertools.count(100000000001)
 _account_lock = threading.Lock()
 _AUTHORIZED = "AWS emulator:authorized"
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    key: str
-    size: int
-    last_modified_ms: int
 
 
 class _InstanceBackend(S3Backend):
