@@ -9,21 +9,24 @@ import asyncio
 
 import boto3
 import pytest
-import yaml
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 from obs import ObsClient
 
 from emulator import app as app_module
 from emulator.api import keys
-from emulator.config import BUNDLED_SEED
 from emulator.seed import SeedError
 from tests.conftest import DEMO_DATASET, DEMO_PROJECT, obs_url
 from tests.test_auth import signed
+from tests.test_tenancy import (
+    OTHER_AK,
+    OTHER_PROJECT,
+    OTHER_SK,
+    two_domain_document,
+    write_seed,
+)
 
 DEMO_AK, DEMO_SK = "DEMOACCESSKEY0000001", "demo-secret-key-0000000000000000000000"
-OTHER_AK, OTHER_SK = "OTHERACCESSKEY000001", "other-secret-key"
-OTHER_PROJECT = "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b"
 OTHER_DATASET = "OtherDataset001"
 CAT = "images/cat-01.jpg"
 LARGE = b"x" * (100 * 1024)  # above the listener's inline limit: answered on a worker
@@ -32,14 +35,7 @@ LARGE = b"x" * (100 * 1024)  # above the listener's inline limit: answered on a 
 def two_domain_seed(tmp_path, bucket_domain: str = "other-domain"):
     """The bundled seed plus a second domain that owns a declared bucket (``other-bucket``)
     and, through its project's dataset paths, an undeclared one (``other-data``)."""
-    document = yaml.safe_load(BUNDLED_SEED.read_text(encoding="utf-8"))
-    document["domains"].append({"id": "b" * 32, "name": "other-domain"})
-    document["users"].append(
-        {"name": "other-user", "password": "other-password", "domain": "other-domain"}
-    )
-    document["credentials"].append(
-        {"access_key": OTHER_AK, "secret_key": OTHER_SK, "user": "other-user"}
-    )
+    document = two_domain_document()
     document["buckets"].append(
         {"name": "other-bucket", "domain": bucket_domain, "objects": [{"key": "a", "text": "A"}]}
     )
@@ -50,12 +46,8 @@ def two_domain_seed(tmp_path, bucket_domain: str = "other-domain"):
         "data_path": "/other-data/images/",
         "work_path": "/other-data/output/",
     }
-    document["projects"].append(
-        {"id": OTHER_PROJECT, "name": "eu-de", "domain": "other-domain", "datasets": [dataset]}
-    )
-    path = tmp_path / "two-domains.yaml"
-    path.write_text(yaml.safe_dump(document), encoding="utf-8")
-    return path
+    document["projects"][-1]["datasets"] = [dataset]  # the other domain's project
+    return write_seed(tmp_path, document)
 
 
 @pytest.fixture

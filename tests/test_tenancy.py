@@ -21,9 +21,9 @@ DEMO_DATASET_URL = f"{DEMO_DATASETS}/{DEMO_DATASET}"
 OTHER_DATASETS = f"/v2/{OTHER_PROJECT}/datasets"
 
 
-@pytest.fixture
-def two_domains(tmp_path):
-    """The bundled seed plus a second domain whose project is also named after the region."""
+def two_domain_document() -> dict:
+    """The bundled seed plus a second domain (its user, access key and a project that is
+    also named after the region)."""
     document = yaml.safe_load(BUNDLED_SEED.read_text(encoding="utf-8"))
     document["domains"].append({"id": "b" * 32, "name": "other-domain"})
     document["users"].append(
@@ -33,9 +33,18 @@ def two_domains(tmp_path):
         {"access_key": OTHER_AK, "secret_key": OTHER_SK, "user": "other-user"}
     )
     document["projects"].append({"id": OTHER_PROJECT, "name": "eu-de", "domain": "other-domain"})
+    return document
+
+
+def write_seed(tmp_path, document: dict):
     path = tmp_path / "two-domains.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def two_domains(tmp_path):
+    return write_seed(tmp_path, two_domain_document())
 
 
 def other_user(scope: dict) -> dict:
