@@ -3,7 +3,6 @@ them in listings, copies, ranges, tags, versions and multipart uploads as before
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from obs import ObsClient
 
@@ -12,13 +11,7 @@ BODY = b"directly stored bytes " * 64
 
 @pytest.fixture
 def s3(modelarts_emulator):
-    client = boto3.client(
-        "s3",
-        endpoint_url=modelarts_emulator.obs_url,
-        aws_access_key_id="test-ak",
-        aws_secret_access_key="test-sk",
-        region_name="eu-de",
-    )
+    client = modelarts_emulator.s3_client()
     client.create_bucket(Bucket="direct", CreateBucketConfiguration={"LocationConstraint": "eu-de"})
     return client
 
