@@ -311,8 +311,10 @@ async def test_max_buckets_counts_the_callers_own_buckets(strict):
     first = await asyncio.to_thread(names, other, MaxBuckets=1)
     both = await asyncio.to_thread(names, other, MaxBuckets=2)
     demos = await asyncio.to_thread(names, demo, MaxBuckets=5)
+    prefixed = await asyncio.to_thread(names, other, Prefix="other-d", MaxBuckets=1)
 
     assert sorted(everything) == ["other-bucket", "other-data"]
+    assert prefixed == ["other-data"]  # the other parameters still reach moto
     # demo-bucket comes first in the emulator's listing: the page is other's first bucket.
     assert (first, both) == (everything[:1], everything)
     assert sorted(demos) == ["demo-bucket", "demo-second"]
