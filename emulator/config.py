@@ -69,6 +69,17 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def _parse_lifetime(text: str) -> float:
+    wanted = "seconds, a number from 1 to 2592000 (30 days)"
+    try:
+        seconds = float(text.strip())
+    except ValueError:
+        raise ValueError(f"expected {wanted}, got {text!r}") from None
+    if not 1 <= seconds <= 2_592_000:  # also refuses nan
+        raise ValueError(f"expected {wanted}, got {text!r}")
+    return seconds
+
+
 def _parse_seconds(text: str) -> float:
     wanted = "seconds, a number above 0 and at most 86400"
     try:
@@ -131,6 +142,7 @@ class Config:
     max_running_tasks: int = 5
     journal_size: int = 1000
     admin_token: str | None = None
+    console_session: float = 43_200.0  # seconds a console sign-in lasts (12 h)
     body_timeout: float = 30.0
     log_level: str = "info"
     schemas_dir: Path | None = None
@@ -263,6 +275,12 @@ SETTINGS: tuple[Setting, ...] = (
         default_text="none",
     ),
     Setting(
+        "console_session",
+        "--console-session",
+        "seconds of the emulator's clock a console sign-in lasts; signing out ends it sooner",
+        _parse_lifetime,
+    ),
+    Setting(
         "body_timeout",
         "--body-timeout",
         "seconds a request body may take to arrive",
@@ -393,7 +411,7 @@ def _how(setting: Setting) -> dict[str, object]:
 def _metavar(setting: Setting) -> str:
     if setting.parse is Path:
         return "PATH"
-    if setting.parse in (_parse_seconds,):
+    if setting.parse in (_parse_seconds, _parse_lifetime):
         return "SECONDS"
     if setting.parse in (_parse_port, _parse_positive, _parse_count):
         return "N"

@@ -194,7 +194,7 @@ async def test_signing_in_sets_a_session_cookie_that_opens_the_console(guarded):
     assert response.status == 303
     assert response.headers["Location"] == f"{UI}/tasks"
     value = _session_cookie(response)
-    assert "s3cret" not in value  # a digest of the token, not the token
+    assert "s3cret" not in value  # a session id, not the token
     await _html(guarded, f"{UI}/tasks")  # the client's cookie jar now holds the session
 
 

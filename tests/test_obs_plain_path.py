@@ -94,9 +94,9 @@ async def _listeners(make_client, aiohttp_client, **config) -> Listeners:
     handled: list[str] = []
     handle = store.handle
 
-    def recorded(method, path_qs, headers, body):
+    def recorded(method, path_qs, headers, body, *guard):
         handled.append(f"{method} {path_qs}")
-        return handle(method, path_qs, headers, body)
+        return handle(method, path_qs, headers, body, *guard)
 
     store.handle = recorded
     # The bytes as sent: a stored Content-Encoding is the object's, not the transfer's.

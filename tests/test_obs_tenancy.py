@@ -284,3 +284,37 @@ async def test_a_create_that_fails_leaves_the_name_free(strict):
     assert broken[0] == 400
     assert "contested" in await asyncio.to_thread(listed, demo)
     assert "contested" not in await asyncio.to_thread(listed, other)
+
+
+async def test_a_sub_resource_put_on_a_bucket_nobody_owns_does_not_claim_it(strict):
+    strict.app[keys.OBS_STORE].create_bucket("loose")  # as code creating buckets directly
+    demo, other = boto(strict, DEMO_AK, DEMO_SK), boto(strict, OTHER_AK, OTHER_SK)
+    tags = {"TagSet": [{"Key": "set-by", "Value": "other"}]}
+
+    await asyncio.to_thread(other.put_bucket_tagging, Bucket="loose", Tagging=tags)
+    read_back = await asyncio.to_thread(demo.get_bucket_tagging, Bucket="loose")
+
+    assert read_back["TagSet"] == tags["TagSet"]  # still open to every domain
+    assert "loose" in await asyncio.to_thread(listed, demo)
+    assert "loose" in await asyncio.to_thread(listed, other)
+
+
+def names(s3, **paging) -> list[str]:
+    return [bucket["Name"] for bucket in s3.list_buckets(**paging)["Buckets"]]
+
+
+async def test_max_buckets_counts_the_callers_own_buckets(strict):
+    demo, other = boto(strict, DEMO_AK, DEMO_SK), boto(strict, OTHER_AK, OTHER_SK)
+    await asyncio.to_thread(demo.create_bucket, Bucket="demo-second")
+    everything = await asyncio.to_thread(names, other)
+
+    first = await asyncio.to_thread(names, other, MaxBuckets=1)
+    both = await asyncio.to_thread(names, other, MaxBuckets=2)
+    demos = await asyncio.to_thread(names, demo, MaxBuckets=5)
+    prefixed = await asyncio.to_thread(names, other, Prefix="other-d", MaxBuckets=1)
+
+    assert sorted(everything) == ["other-bucket", "other-data"]
+    assert prefixed == ["other-data"]  # the other parameters still reach moto
+    # demo-bucket comes first in the emulator's listing: the page is other's first bucket.
+    assert (first, both) == (everything[:1], everything)
+    assert sorted(demos) == ["demo-bucket", "demo-second"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +65,9 @@ class Contract:
     catalog: ErrorCatalog
     schemas_dir: Path
     _schemas: dict[str, dict] = field(default_factory=dict, repr=False)
+    # Bytes of the folder's other files as read with the rest, so what is parsed later is
+    # what the contract's cache key was made from.
+    _raw: Mapping[str, bytes] = field(default_factory=dict, repr=False)
 
     def compile_fast(self) -> None:
         """Compile the lenient fast paths of request bodies and queries now, not on first use.
@@ -81,7 +86,10 @@ class Contract:
         once, shared: do not change it."""
         found = self._schemas.get(name)
         if found is None:
-            found = self._schemas[name] = _read_json(self.schemas_dir / name)
+            raw = self._raw.get(name)
+            path = self.schemas_dir / name
+            found = _read_json(path) if raw is None else _parse_json(path, raw)
+            self._schemas[name] = found
         return found
 
 
@@ -89,43 +97,120 @@ class ContractError(StartupError, RuntimeError):
     """The schemas folder is missing or damaged; the message names the file."""
 
 
-# Contracts loaded so far, by schemas folder and the state of its files: a test suite
-# creates hundreds of apps, and reading the folder was a large part of each one's cost.
+# Contracts loaded so far, by schemas folder and a digest of each of its files' bytes: a test
+# suite creates hundreds of apps, and reading the folder was a large part of each one's cost.
 _LOADED: dict[tuple, Contract] = {}
 _LOADED_LIMIT = 8
 _loading = threading.Lock()
+# Each file's digest, with the status it had and when it was read (``_digest``).
+_DIGESTS: dict[str, tuple[tuple[int, ...], int, bytes]] = {}
+_DIGESTS_LIMIT = 4096  # files; past that the table starts again
+# A file changed this close to when it was read may change again with the same status:
+# file times move in ticks (a few milliseconds, 2 s on FAT), so its bytes are read again.
+RACY_NS = 2_000_000_000
+_clock_ns = time.time_ns  # file times are wall-clock times
+Files = dict[str, tuple[bytes, bytes | None]]  # name -> (digest, bytes if read just now)
 
 
 def load_contract(schemas_dir: Path) -> Contract:
-    """The contract in ``schemas_dir``: read once per process, and again when a file there
-    changes (name, size or modification time). Raises ``ContractError`` naming the file."""
-    signature = _signature(schemas_dir)
-    if signature is None:  # not a readable folder: reading it says what is wrong
-        return _load(schemas_dir)
+    """The contract in ``schemas_dir``: read once per process, and again when the bytes of a
+    file there change (or a file comes or goes). Raises ``ContractError`` naming the file.
+
+    A contract is kept under the digests of the very bytes it was parsed from, so no
+    rewrite, however quick or however its times are set, is served from a stale entry.
+    """
+    files = _files(schemas_dir)
+    if files is None:  # not a readable folder: reading it says what is wrong
+        return _load(schemas_dir, None)
     with _loading:
-        found = _LOADED.get(signature)
+        found = _LOADED.get(_key(schemas_dir, files))
         if found is None:
-            found = _load(schemas_dir)
+            read = _read_all(schemas_dir, files)
+            key = _key(schemas_dir, read)
+            found = _LOADED.get(key) or _load(schemas_dir, read)
             if len(_LOADED) >= _LOADED_LIMIT:
                 del _LOADED[next(iter(_LOADED))]  # the oldest goes
-            _LOADED[signature] = found
+            _LOADED[key] = found
     return found
 
 
-def _signature(schemas_dir: Path) -> tuple | None:
+def _key(schemas_dir: Path, files: Files) -> tuple:
+    return (str(schemas_dir.resolve()), tuple(sorted((n, d) for n, (d, _) in files.items())))
+
+
+def _files(schemas_dir: Path) -> Files | None:
+    """Each file's digest by name (with its bytes where it was read), or None if the folder
+    cannot be read."""
     try:
         with os.scandir(schemas_dir) as entries:
-            files = sorted(
-                (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size) for entry in entries
-            )
+            return {entry.name: _digest(entry) for entry in entries if entry.is_file()}
     except OSError:
         return None
-    return (str(schemas_dir.resolve()), tuple(files))
 
 
-def _load(schemas_dir: Path) -> Contract:
-    index = _read_json(schemas_dir / "operations.json")
+def _digest(entry: os.DirEntry) -> tuple[bytes, bytes | None]:
+    """The digest of a file's bytes (and the bytes, if they were read), read again unless
+    the file's status (device, inode, size, modification and change times) is what it was
+    when it was last read, and its last change was well before that read (``RACY_NS``), as
+    git trusts its index.
+
+    Any write or ``utime`` sets the change time to the present, which no caller can set
+    back, so a file changed after it was read has another status; one changed in the same
+    time tick as its read is read every time until that tick is well past.
+    """
+    stat = entry.stat()
+    status = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    known = _DIGESTS.get(entry.path)
+    changed = max(stat.st_mtime_ns, stat.st_ctime_ns)
+    if known is not None and known[0] == status and changed < known[1] - RACY_NS:
+        return known[2], None
+    read_at = _clock_ns()  # before reading: a change during the read is after it
+    data = _read_bytes(entry.path)
+    digest = _digest_of(data)
+    if len(_DIGESTS) >= _DIGESTS_LIMIT:
+        _DIGESTS.clear()
+    _DIGESTS[entry.path] = (status, read_at, digest)
+    return digest, data
+
+
+def _read_all(schemas_dir: Path, files: Files) -> Files:
+    """``files`` with every file's bytes: those known by status alone are read now (one
+    gone meanwhile is left out: the load says so if it was needed)."""
+    read: Files = {}
+    for name, (digest, data) in files.items():
+        if data is None:
+            try:
+                data = _read_bytes(os.path.join(schemas_dir, name))
+            except OSError:
+                continue
+            digest = _digest_of(data)
+        read[name] = (digest, data)
+    return read
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _digest_of(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _load(schemas_dir: Path, files: Files | None) -> Contract:
+    """The contract parsed from ``files`` (all read), or from the folder when None."""
+
+    def document(name: str) -> dict:
+        if files is None:
+            return _read_json(schemas_dir / name)
+        found = files.get(name)
+        if found is None or found[1] is None:
+            raise ContractError(f"{schemas_dir / name}: contract file missing")
+        return _parse_json(schemas_dir / name, found[1])
+
+    index = document("operations.json")
     operations: dict[str, Operation] = {}
+    used = {"operations.json", "error-catalog.json"}
     for entry in index["operations"]:
         operation = Operation(
             operation_id=entry["operation_id"],
@@ -135,19 +220,30 @@ def _load(schemas_dir: Path) -> Contract:
             examples=entry["examples"],
         )
         for part, file_name in entry["schemas"].items():
-            operation.schemas[part] = _read_json(schemas_dir / file_name)
+            operation.schemas[part] = document(file_name)
+            used.add(file_name)
         operations[operation.operation_id] = operation
-    catalog_rows = _read_json(schemas_dir / "error-catalog.json")["errors"]
+    catalog_rows = document("error-catalog.json")["errors"]
     catalog = ErrorCatalog([CatalogEntry(**row) for row in catalog_rows])
+    # The other files' bytes (the seed's and scenarios' schemas...), parsed when asked for.
+    rest = {n: data for n, (_, data) in (files or {}).items() if n not in used and data}
     return Contract(
-        operations=MappingProxyType(operations), catalog=catalog, schemas_dir=schemas_dir
+        operations=MappingProxyType(operations),
+        catalog=catalog,
+        schemas_dir=schemas_dir,
+        _raw=rest,
     )
 
 
 def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _parse_json(path, path.read_bytes())
     except FileNotFoundError:
         raise ContractError(f"{path}: contract file missing") from None
+
+
+def _parse_json(path: Path, data: bytes) -> dict:
+    try:
+        return json.loads(data.decode("utf-8"))
     except ValueError as error:
         raise ContractError(f"{path}: not valid JSON ({error})") from None

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator.domain.ports import StoredObject
-from emulator.obs.tenancy import BucketOwners
+from emulator.obs.tenancy import BucketOwners, Guard
 
 if TYPE_CHECKING:
     from emulator.obs.store import ObjectStore
@@ -249,9 +249,14 @@ class DeferredStore:
             self._store().clear()
 
     def handle(
-        self, method: str, path_qs: str, headers: list[tuple[str, str]], body: bytes
+        self,
+        method: str,
+        path_qs: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        guard: Guard | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        return self._store().handle(method, path_qs, headers, body)
+        return self._store().handle(method, path_qs, headers, body, guard)
 
     def close(self) -> None:
         """Nothing to close before loading began (and loading cannot begin afterwards);

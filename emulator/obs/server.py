@@ -123,7 +123,8 @@ async def _serve(request: web.Request) -> web.Response:
             admitted = _admit(gate, app[STORE], s3_request, request.path_qs)
             answer = admitted[0]
             if answer is None:
-                answer = _direct_answer(app[STORE], s3_request, plain, INLINE_BYTES)
+                guard = _guard(app[STORE], admitted[1], s3_request, request.path_qs)
+                answer = _direct_answer(app[STORE], s3_request, plain, INLINE_BYTES, guard)
         if answer is None:
             loop = asyncio.get_running_loop()
             answer = await loop.run_in_executor(
@@ -221,22 +222,40 @@ def _answer(
     if refusal is not None:
         return refusal
     if plain is not None:
-        answer = _direct_answer(store, s3_request, plain, None)
+        guard = _guard(store, domain_id, s3_request, path_qs)
+        answer = _direct_answer(store, s3_request, plain, None, guard)
         if answer is not None:
             return answer  # an object's PUT, GET or HEAD: no owner changes
-    claimed = None
-    if domain_id is not None:
-        claimed = tenancy.claim_before_creating(store.owners, domain_id, s3_request.method, path_qs)
+    limit = None
+    if domain_id is not None:  # max-buckets counts the signer's own buckets
+        path_qs, limit = tenancy.listing_limit(s3_request.method, path_qs)
+    guard = _guard(store, domain_id, s3_request, path_qs, limit)
     try:
-        answer = store.handle(s3_request.method, path_qs, headers, s3_request.body)
+        return store.handle(s3_request.method, path_qs, headers, s3_request.body, guard)
+    except S3Error as refused:  # by the guard, under the store's lock
+        return _error(refused)
     except Exception as error:  # moto's own failure on input it did not expect
-        answer = _moto_failure(s3_request.method, path_qs, error)
-    if claimed is not None and not (200 <= answer[0] < 300 and store.bucket_exists(claimed)):
-        store.owners.forget(claimed)  # the create failed: the name is nobody's again
+        return _moto_failure(s3_request.method, path_qs, error)
+
+
+def _guard(
+    store: ObjectStore,
+    domain_id: str | None,
+    s3_request: S3Request,
+    path_qs: str,
+    limit: int | None = None,
+) -> tenancy.Guard | None:
+    """Strict mode's owner rules for the store to apply with moto's act (None otherwise)."""
     if domain_id is None:
-        return answer
-    return tenancy.settle(
-        store.owners, store.bucket_exists, domain_id, s3_request.method, path_qs, answer
+        return None
+    return tenancy.Guard(
+        store.owners,
+        store.bucket_exists,
+        domain_id,
+        s3_request.method,
+        path_qs,
+        s3_request.headers,
+        limit,
     )
 
 
@@ -255,11 +274,17 @@ def _admit(gate: ObsGate, store: ObjectStore, s3_request: S3Request, path_qs: st
 
 
 def _direct_answer(
-    store: ObjectStore, s3_request: S3Request, plain: PlainRequest, inline_limit: int | None
+    store: ObjectStore,
+    s3_request: S3Request,
+    plain: PlainRequest,
+    inline_limit: int | None,
+    guard: tenancy.Guard | None,
 ) -> Answer | None:
     """The store's answer to a plain request without moto's request layer, or None."""
     try:
-        return store.answer_plain(plain, s3_request.body, inline_limit)
+        return store.answer_plain(plain, s3_request.body, inline_limit, guard)
+    except S3Error as refused:  # by the guard, under the store's lock
+        return _error(refused)
     except Exception as error:  # as in _answer: a refusal, never a 500
         return _moto_failure(s3_request.method, s3_request.raw_path, error)
 

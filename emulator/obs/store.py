@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+from typing import cast
 
 from botocore.compat import HTTPHeaders
 from moto.core.exceptions import HTTPException
@@ -32,7 +33,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from emulator.domain.ports import StoredObject
 from emulator.obs.plain import PlainRequest
-from emulator.obs.tenancy import BucketOwners
+from emulator.obs.tenancy import Answer, BucketOwners, Guard
 
 _PARTITION = "aws"
 _NEUTRAL_REGION = "us-east-1"
@@ -229,9 +230,18 @@ class ObjectStore:
     # --- used by the S3 listener ----------------------------------------------------
 
     def handle(
-        self, method: str, path_qs: str, headers: list[tuple[str, str]], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
-        """Answer one S3 request (path-style addressing) as moto does; call it off the loop."""
+        self,
+        method: str,
+        path_qs: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        guard: Guard | None = None,
+    ) -> Answer:
+        """Answer one S3 request (path-style addressing) as moto does; call it off the loop.
+
+        ``guard`` (strict mode's ``tenancy.Guard``) wraps moto's act under the lock: it may
+        refuse (raising ``S3Error``), claim or release the bucket, or filter the answer.
+        """
         prepared_headers = HTTPHeaders()
         for name, value in headers:
             if name.lower() != "host":
@@ -247,23 +257,34 @@ class ObjectStore:
         names_a_key = len(bucket_and_key) == 2 and bucket_and_key[1] != ""
         responder = self._response_class()
         respond = responder.key_response if names_a_key else responder.bucket_response
-        with self._lock:
+
+        def act() -> Answer:
             try:
                 status, response_headers, payload = respond(request, url, request.headers)
             except HTTPException as error:
                 status, response_headers = error.code, dict(error.get_headers())
                 payload = error.get_body()
+            if isinstance(payload, str):
+                payload = payload.encode("utf-8")
+            answered = {str(k): str(v) for k, v in response_headers.items()}
+            return status, answered, payload or b""
+
+        with self._lock:
+            answer = act() if guard is None else guard(act)
             if method not in ("GET", "HEAD"):
                 self.version = next(self._changes)
-        if isinstance(payload, str):
-            payload = payload.encode("utf-8")
-        return status, {str(k): str(v) for k, v in response_headers.items()}, payload or b""
+        return cast(Answer, answer)  # moto always answers; only the direct path declines
 
     def answer_plain(
-        self, plain: PlainRequest, body: bytes, inline_limit: int | None = None
-    ) -> tuple[int, dict[str, str], bytes] | None:
+        self,
+        plain: PlainRequest,
+        body: bytes,
+        inline_limit: int | None = None,
+        guard: Guard | None = None,
+    ) -> Answer | None:
         """What ``handle`` answers to a plain object request, without moto's request layer;
-        None when moto must handle it whole (nothing has changed then).
+        None when moto must handle it whole (nothing has changed then). ``guard`` as for
+        ``handle``.
 
         On a worker thread (``inline_limit`` None) it waits its turn like ``handle``. On the
         event loop (``inline_limit``: the largest object it may copy there) it never waits:
@@ -274,7 +295,11 @@ class ObjectStore:
         if not self._lock.acquire(blocking=inline_limit is None):
             return None
         try:
-            answer = direct.answer(self._backend, plain, body, inline_limit)
+
+            def act() -> Answer | None:
+                return direct.answer(self._backend, plain, body, inline_limit)
+
+            answer = act() if guard is None else guard(act)
             if answer is not None and plain.method == "PUT":
                 self.version = next(self._changes)
             return answer

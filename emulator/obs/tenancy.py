@@ -8,19 +8,23 @@ bucket's owner; only code that creates buckets directly leaves one unowned) is o
 ``BucketOwners`` is kept outside moto so the stand-in store (emulator/obs/deferred.py) and
 the loaded store share one table: owners recorded from the seed hold before and after moto
 loads. Pure Python: the listener asks it on the event loop and on worker threads; each
-change is one dict operation, atomic under the GIL.
+change is one dict operation, atomic under the GIL. The listener's own changes (a create's
+claim, a delete's release) are made by a ``Guard`` under the store's lock, together with
+moto's act and a fresh check, so no two requests ever both pass for one name.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import unescape
 
 from emulator.auth.s3_signature import S3Error
 
 Answer = tuple[int, dict[str, str], bytes]
+MAX_BUCKETS = 10_000  # the largest max-buckets S3 accepts
 _LISTED_BUCKET = re.compile(rb"<Bucket>\s*<Name>([^<]*)</Name>.*?</Bucket>\s*", re.DOTALL)
 
 
@@ -83,53 +87,96 @@ def check(
             raise S3Error("AccessDenied", "Access Denied")
 
 
-def claim_before_creating(
-    owners: BucketOwners, domain_id: str, method: str, path_qs: str
-) -> str | None:
-    """Claim a bucket a create request names before moto makes it, so another domain never
-    sees it ownerless; returns the name claimed (to ``forget`` if the create fails)."""
-    bucket = bucket_of(path_qs)
-    if method != "PUT" or not bucket or _names_a_key(path_qs) or "?" in path_qs:
-        return None
-    if owners.owner(bucket) is not None:
-        return None
-    owners.claim(bucket, domain_id)
-    return bucket
+def listing_limit(method: str, path_qs: str) -> tuple[str, int | None]:
+    """A ListBuckets request as moto is to answer it, and the page size to apply after.
+
+    moto cuts its listing at ``max-buckets`` before the owners' filter could run, which would
+    give a caller a short (even empty) page while it has more buckets; so the parameter is
+    taken out for moto and applied to the caller's own buckets. A value that is not a
+    number from 1 to 10,000 stays for moto to answer as before.
+    """
+    path, mark, query = path_qs.partition("?")
+    if method != "GET" or path != "/" or "max-buckets" not in query:
+        return path_qs, None
+    kept, limit = [], None
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name == "max-buckets" and value.isdigit() and 1 <= int(value) <= MAX_BUCKETS:
+            limit = int(value)
+        else:
+            kept.append(part)
+    if limit is None:
+        return path_qs, None
+    return path + (mark + "&".join(kept) if kept else ""), limit
 
 
-def settle(
-    owners: BucketOwners,
-    bucket_exists: Callable[[str], bool],
-    domain_id: str,
-    method: str,
-    path_qs: str,
-    answer: Answer,
-) -> Answer:
-    """After moto answered: a bucket the signer created becomes its domain's, a deleted one
-    loses its owner, and ListBuckets keeps only the buckets the signer's domain may see."""
-    status, headers, payload = answer
-    if not 200 <= status < 300:
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """One strict-mode request's ownership rules, applied by the store under the lock its
+    listener requests take turns on, around moto's act (``respond``).
+
+    The listener checks owners as soon as the signature verifies, but another request may
+    create, claim or delete a bucket between that check and moto's act. Under the lock
+    nothing comes between: the check is made again, a create claims the name before moto
+    makes the bucket (so of two domains creating one new name at once, one gets it and the
+    other 409 BucketAlreadyExists, as a later create would), a failed create leaves the name
+    free, a deleted bucket loses its owner, and ListBuckets is filtered to the signer's own
+    buckets (``limit``: its ``max-buckets``). Any other request changes no owner: a PUT
+    with a sub-resource (``?acl``, ``?tagging``...) on a bucket nobody owns leaves it so.
+    """
+
+    owners: BucketOwners
+    bucket_exists: Callable[[str], bool]
+    domain_id: str
+    method: str
+    path_qs: str
+    headers: Mapping[str, str]
+    limit: int | None = None
+
+    def __call__(self, respond: Callable[[], Answer | None]) -> Answer | None:
+        """moto's answer (None if it declined), or raise the refusal (``S3Error``)."""
+        check(self.owners, self.domain_id, self.method, self.path_qs, self.headers)
+        bucket = bucket_of(self.path_qs)
+        if not bucket:
+            answer = respond()
+            if self.method == "GET" and answer is not None and _succeeded(answer):
+                status, headers, payload = answer
+                listing = _own_buckets(self.owners, self.domain_id, payload, self.limit)
+                return status, headers, listing
+            return answer
+        if _names_a_key(self.path_qs):
+            return respond()
+        creates = self.method == "PUT" and "?" not in self.path_qs
+        claimed = creates and self.owners.owner(bucket) is None
+        if claimed:
+            self.owners.claim(bucket, self.domain_id)
+        answer = None
+        try:
+            answer = respond()
+        finally:
+            if claimed and not (_succeeded(answer) and self.bucket_exists(bucket)):
+                self.owners.forget(bucket)  # the create failed: the name is nobody's again
+        if self.method == "DELETE" and _succeeded(answer) and not self.bucket_exists(bucket):
+            self.owners.forget(bucket)
         return answer
-    bucket = bucket_of(path_qs)
-    if not bucket:
-        if method == "GET":
-            return status, headers, _own_buckets(owners, domain_id, payload)
-        return answer
-    if _names_a_key(path_qs):
-        return answer
-    if method == "PUT" and bucket_exists(bucket):
-        owners.claim(bucket, domain_id)
-    elif method == "DELETE" and not bucket_exists(bucket):
-        owners.forget(bucket)
-    return answer
 
 
-def _own_buckets(owners: BucketOwners, domain_id: str, listing: bytes) -> bytes:
-    """moto's ListAllMyBucketsResult without the buckets another domain owns."""
+def _succeeded(answer: Answer | None) -> bool:
+    return answer is not None and 200 <= answer[0] < 300
+
+
+def _own_buckets(owners: BucketOwners, domain_id: str, listing: bytes, limit: int | None) -> bytes:
+    """moto's ListAllMyBucketsResult without the buckets another domain owns, and with at
+    most ``limit`` of the others."""
+    shown = 0
 
     def kept(found: re.Match[bytes]) -> bytes:
+        nonlocal shown
         name = unescape(found.group(1).decode("utf-8", errors="replace"))
         owner = owners.owner(name)
-        return found.group(0) if owner is None or owner == domain_id else b""
+        if owner not in (None, domain_id) or (limit is not None and shown >= limit):
+            return b""
+        shown += 1
+        return found.group(0)
 
     return _LISTED_BUCKET.sub(kept, listing)

@@ -45,7 +45,7 @@ async def guard_control_api(request: web.Request, handler) -> web.StreamResponse
     if hmac.compare_digest(_header_bytes(request, ADMIN_HEADER), token.encode()):
         return await handler(request)
     if _is_console(request):
-        if signin.has_session(request, token):
+        if signin.has_session(request):
             return await handler(request)
         if request.method == "GET":
             raise web.HTTPSeeOther(signin.sign_in_location(request))

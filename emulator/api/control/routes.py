@@ -10,6 +10,7 @@ from emulator.api.control import coverage as coverage_api
 from emulator.api.control.console import actions as console_actions
 from emulator.api.control.console import pages as console
 from emulator.api.control.console import signin
+from emulator.api.control.console.sessions import SESSIONS, ConsoleSessions
 from emulator.api.control.guard import guard_control_api
 from emulator.api.routing import OBJECT, RouteTable, add_routes, route
 
@@ -143,5 +144,6 @@ ROUTES: RouteTable = [
 def create_control_app() -> web.Application:
     app = web.Application(middlewares=[guard_control_api])
     app[keys.OFF_THE_RECORD] = True
+    app[SESSIONS] = ConsoleSessions()  # this instance's console sign-ins
     add_routes(app, ROUTES)
     return app

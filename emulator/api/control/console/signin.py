@@ -1,15 +1,15 @@
 """Signing in to the console with the admin token, so a plain browser can use it.
 
 With ``--admin-token`` set, every control call needs the token; a browser cannot send a
-header, so the sign-in form trades the token for a cookie (``HttpOnly``, ``SameSite=Strict``,
-scoped to the console's path). The cookie holds a digest of the token, never the token, and
-stops working when the emulator restarts with another token. Signing in is refused when
-another site posts the form, like every console form.
+header, so the sign-in form trades the token for a session cookie (``HttpOnly``,
+``SameSite=Strict``, scoped to the console's path). The cookie holds a random session id,
+never the token; the session lives in this emulator instance only (``sessions``), ends on
+sign-out and after ``--console-session`` seconds of the emulator's clock. Signing in is
+refused when another site posts the form, like every console form.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from urllib.parse import parse_qsl, urlsplit
 
@@ -19,29 +19,24 @@ from yarl import URL
 from emulator.api import keys
 from emulator.api.control.console.actions import same_origin
 from emulator.api.control.console.render import UI, page
+from emulator.api.control.console.sessions import SESSIONS
 from emulator.api.payloads import read_body
 from emulator.codes import INVALID_REQUEST
 from emulator.errors import ModelArtsError
 
 SESSION_COOKIE = "modelarts_emulator_console"
-_SESSION_PURPOSE = b"modelarts-emulator console session"
 MAX_NEXT_CHARS = 2048
 FORM_TYPE = "application/x-www-form-urlencoded"
 SIGN_IN_PATHS = frozenset({f"{UI}/login", f"{UI}/logout"})
 
 
-def session_value(admin_token: str) -> str:
-    """The cookie value that stands for ``admin_token``: derived, so a cookie that leaks
-    (a screenshot, a HAR file) does not give away the token itself."""
-    return hmac.new(admin_token.encode(), _SESSION_PURPOSE, hashlib.sha256).hexdigest()
-
-
-def has_session(request: web.Request, admin_token: str) -> bool:
+def has_session(request: web.Request) -> bool:
+    """Whether the request's cookie names a session of this emulator that is still open."""
     presented = request.cookies.get(SESSION_COOKIE)
-    if presented is None:
+    if not presented:
         return False
-    expected = session_value(admin_token).encode()
-    return hmac.compare_digest(presented.encode("utf-8", "surrogatepass"), expected)
+    now_ms = keys.shared(request, keys.EMULATOR).clock.now_ms()
+    return request.config_dict[SESSIONS].is_open(presented, now_ms)
 
 
 def sign_in_location(request: web.Request) -> str:
@@ -91,11 +86,16 @@ async def sign_in(request: web.Request) -> web.Response:
     given = form.get("token", "").encode()
     if not hmac.compare_digest(given, config.admin_token.encode()):
         return _form(True, wanted, error="That is not the admin token.")
+    sessions = request.config_dict[SESSIONS]
+    _end_presented_session(request)  # a browser signing in again gets a new id
+    lifetime_ms = int(config.console_session * 1000)
+    now_ms = keys.shared(request, keys.EMULATOR).clock.now_ms()
     answer = web.HTTPSeeOther(wanted)
     answer.set_cookie(
         SESSION_COOKIE,
-        session_value(config.admin_token),
+        sessions.open(now_ms, lifetime_ms),
         path=UI,
+        max_age=max(1, lifetime_ms // 1000),
         httponly=True,
         samesite="Strict",
     )
@@ -103,11 +103,18 @@ async def sign_in(request: web.Request) -> web.Response:
 
 
 async def sign_out(request: web.Request) -> web.Response:
-    """POST /_emulator/ui/logout: forget the session cookie."""
+    """POST /_emulator/ui/logout: end the session here, and have the browser forget it."""
     same_origin(request)
+    _end_presented_session(request)
     answer = web.HTTPSeeOther(f"{UI}/login")
     answer.del_cookie(SESSION_COOKIE, path=UI)
     raise answer
+
+
+def _end_presented_session(request: web.Request) -> None:
+    presented = request.cookies.get(SESSION_COOKIE)
+    if presented:
+        request.config_dict[SESSIONS].close(presented)
 
 
 def _form(token_set: bool, wanted: str, error: str | None = None) -> web.Response:
