@@ -13,7 +13,7 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 MASK = "***"
@@ -129,10 +129,19 @@ def _mask(value: object, depth: int) -> object:
     return value
 
 
-@dataclass(slots=True)
-class RecordedRequest:
+class Scripted(NamedTuple):
+    """What the scenarios made of a request they looked at."""
+
+    scenario: str | None
+    rule: str | None
+    near_misses: tuple[str, ...]
+    fault: str | None
+
+
+class RecordedRequest(NamedTuple):
     """What the journal keeps of a request: references only, rendered (and masked) on read,
-    so recording costs the hot path next to nothing."""
+    so recording costs the accept path a tuple. ``raw_body`` is the body as received;
+    the journal keeps at most ``MAX_BODY_BYTES`` of it."""
 
     time_ms: int
     method: str
@@ -144,24 +153,10 @@ class RecordedRequest:
     error_code: str | None
     duration_ms: float
     validation: str
-    scenario: str | None = None
-    rule: str | None = None
-    near_misses: tuple[str, ...] = ()
-    fault: str | None = None
-    body_size: int = 0
+    scripted: Scripted | None = None
 
-    def cut(self) -> int:
-        """Keep at most ``MAX_BODY_BYTES`` of the body; the journal cost of this entry."""
-        body = self.raw_body or b""
-        self.body_size = len(body)
-        if len(body) > MAX_BODY_BYTES:
-            self.raw_body = bytes(body[:MAX_BODY_BYTES])
-        cost = _ENTRY_OVERHEAD + len(self.raw_body or b"") + len(self.path)
-        cost += len(self.query_string)
-        cost += sum(len(name) + len(value) for name, value in self.headers.items())
-        return cost + sum(len(miss) for miss in self.near_misses)
-
-    def render(self, entry_id: int) -> dict:
+    def render(self, entry_id: int, body_size: int) -> dict:
+        scripted = self.scripted or _UNSCRIPTED
         return {
             "id": entry_id,
             "time_ms": self.time_ms,
@@ -169,24 +164,28 @@ class RecordedRequest:
             "path": self.path,
             "query": mask_query(self.query_string),
             "headers": mask_headers(self.headers.items()),
-            "body": mask_body(self.raw_body, self.body_size),
-            "body_bytes": self.body_size,
+            "body": mask_body(self.raw_body, body_size),
+            "body_bytes": body_size,
             "status": self.status,
             "error_code": self.error_code,
             "duration_ms": round(self.duration_ms, 2),
             "validation": self.validation,
-            "scenario": self.scenario,
-            "rule": self.rule,
-            "near_misses": list(self.near_misses),
-            "fault": self.fault,
+            "scenario": scripted.scenario,
+            "rule": scripted.rule,
+            "near_misses": list(scripted.near_misses),
+            "fault": scripted.fault,
         }
+
+
+_UNSCRIPTED = Scripted(None, None, (), None)
 
 
 class Journal:
     """The last ``capacity`` entries, fewer when they would take more than ``max_bytes``."""
 
     def __init__(self, capacity: int, max_bytes: int = MAX_JOURNAL_BYTES) -> None:
-        self._entries: deque[tuple[int, RecordedRequest, int]] = deque()
+        # (id, entry, body size as received, cost in bytes)
+        self._entries: deque[tuple[int, RecordedRequest, int, int]] = deque()
         self.capacity = capacity
         self.max_bytes = max_bytes
         self.bytes = 0
@@ -196,19 +195,27 @@ class Journal:
     def enabled(self) -> bool:
         return self.capacity > 0
 
-    def record(self, entry: RecordedRequest) -> None:
+    def record(self, entry: RecordedRequest, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
+        """Keep ``entry``; ``raw_headers`` (the request's, as received) count toward its cost."""
         if not self.enabled:
             return
-        cost = entry.cut()
-        self._entries.append((next(self._ids), entry, cost))
+        body_size = len(entry.raw_body) if entry.raw_body else 0
+        if body_size > MAX_BODY_BYTES:
+            entry = entry._replace(raw_body=bytes(entry.raw_body[:MAX_BODY_BYTES]))
+        # Counted in C (a generator over the headers cost the accept path more than the rest).
+        cost = _ENTRY_OVERHEAD + min(body_size, MAX_BODY_BYTES) + len(entry.path)
+        cost += len(entry.query_string) + sum(map(len, itertools.chain.from_iterable(raw_headers)))
+        if entry.scripted is not None:
+            cost += sum(map(len, entry.scripted.near_misses))
+        self._entries.append((next(self._ids), entry, body_size, cost))
         self.bytes += cost
         while len(self._entries) > self.capacity or (
             self.bytes > self.max_bytes and len(self._entries) > 1
         ):
-            self.bytes -= self._entries.popleft()[2]
+            self.bytes -= self._entries.popleft()[3]
 
     def entries(self) -> list[dict]:
-        return [entry.render(entry_id) for entry_id, entry, _ in self._entries]
+        return [entry.render(entry_id, size) for entry_id, entry, size, _ in self._entries]
 
     def clear(self) -> None:
         self._entries.clear()

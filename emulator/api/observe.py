@@ -1,7 +1,7 @@
 """One log line and one journal entry per request, written after the answer is known.
 
-Root middleware: it sees every request, and leaves out of the journal those of sub-apps
-marked ``OFF_THE_RECORD`` (the control API's own calls). It also notes on the request
+Root middleware: it sees every request, and leaves out of the journal those of the
+sub-app marked ``OFF_THE_RECORD`` (the control API's own calls). It also notes on the request
 which application holds the shared services, so the layers below find them in one lookup.
 """
 
@@ -14,7 +14,7 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.coverage import record_request
-from emulator.journal import RecordedRequest
+from emulator.journal import RecordedRequest, Scripted
 
 log = logging.getLogger("emulator.access")
 
@@ -33,8 +33,8 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     error_code = notes.error_code
     _log_access(request, response.status, error_code, elapsed_ms)
     journal = services[keys.JOURNAL]
-    if journal.enabled and not _off_the_record(request):
-        journal.record(_entry(request, notes, response.status, elapsed_ms))
+    if journal.enabled and not request.match_info.apps[-1].get(keys.OFF_THE_RECORD, False):
+        journal.record(_entry(request, notes, response.status, elapsed_ms), request.raw_headers)
     record_request(request, response.status, error_code, services[keys.COVERAGE])
     return response
 
@@ -47,29 +47,29 @@ def _log_access(
         log.info("%s %s %d %s %.1fms", method, path, status, error_code or "-", elapsed_ms)
 
 
-def _off_the_record(request: web.Request) -> bool:
-    return any(app.get(keys.OFF_THE_RECORD, False) for app in request.match_info.apps)
-
-
 def _entry(
     request: web.Request, notes: keys.Notes, status: int, elapsed_ms: float
 ) -> RecordedRequest:
     assert notes.services is not None
-    entry = RecordedRequest(
-        time_ms=notes.services[keys.EMULATOR].clock.now_ms(),
-        method=request.method,
-        path=request.path,
-        query_string=request.query_string,
-        headers=request.headers,
-        raw_body=notes.raw_body,
-        status=status,
-        error_code=notes.error_code,
-        duration_ms=elapsed_ms,
-        validation=notes.validation,
-    )
     decision = notes.decision
+    scripted = None
     if decision is not None:
-        entry.scenario, entry.rule = decision.scenario, decision.rule
-        entry.near_misses = tuple(str(miss) for miss in decision.near_misses)
-        entry.fault = decision.response.fault if decision.response else None
-    return entry
+        scripted = Scripted(
+            decision.scenario,
+            decision.rule,
+            tuple(str(miss) for miss in decision.near_misses),
+            decision.response.fault if decision.response else None,
+        )
+    return RecordedRequest(
+        notes.services[keys.EMULATOR].clock.now_ms(),
+        request.method,
+        request.path,
+        request.query_string,
+        request.headers,
+        notes.raw_body,
+        status,
+        notes.error_code,
+        elapsed_ms,
+        notes.validation,
+        scripted,
+    )

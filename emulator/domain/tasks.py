@@ -91,6 +91,17 @@ _CONFIG_PATHS = tuple(
     + [(name, f"config.{name}", False) for name in OUTPUT_PATHS]
 )
 _EXPORT_PATHS = tuple((name, f"config.export_params.{name}", False) for name in EXPORT_OUTPUT_PATHS)
+_PATH_NAMES = frozenset(INPUT_PATHS + OUTPUT_PATHS + EXPORT_OUTPUT_PATHS)
+
+
+def _named_paths(
+    config: dict, paths: tuple[tuple[str, str, bool], ...]
+) -> list[tuple[str, object, bool]]:
+    """The paths ``config`` names (field, value, read by the task), in ``paths`` order; most
+    configs name none, which costs one set intersection."""
+    if not _PATH_NAMES & config.keys():
+        return []
+    return [(field, config[name], read) for name, field, read in paths if config.get(name)]
 
 
 @dataclass
@@ -345,12 +356,11 @@ class Tasks:
         return task_id
 
     def _check_paths(self, config: dict) -> None:
-        export = config.get("export_params") or {}
-        fields = [(field, config.get(name), is_input) for name, field, is_input in _CONFIG_PATHS]
-        fields += [(field, export.get(name), is_input) for name, field, is_input in _EXPORT_PATHS]
+        export = config.get("export_params")
+        fields = _named_paths(config, _CONFIG_PATHS)
+        if isinstance(export, dict):
+            fields += _named_paths(export, _EXPORT_PATHS)
         for field, value, is_input in fields:
-            if not value:
-                continue
             path = parse_obs_path(str(value), field)
             if not self.store.bucket_exists(path.bucket):
                 raise ModelArtsError(BUCKET_MISSING, detail=f"({field}: {path.bucket})")
