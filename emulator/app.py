@@ -1,9 +1,9 @@
 """``create_app(config)``: wire the contract, the domain, OBS and the HTTP layer into one app.
 
-The root application owns what every request meets (the journal and access log, error
-rendering) and the shared services; each surface is a sub-app with only the middlewares
-it needs: ``/v2`` ModelArts (authentication, scenarios), ``/v3`` IAM (scenarios) and
-``/_emulator`` the control API (its guard). The S3-compatible OBS listener, the task
+The root application owns what every request meets (error rendering, the access log and
+the journal: one middleware) and the shared services; each surface is a sub-app with the
+one middleware it needs: ``/v2`` ModelArts (authentication, then scenarios), ``/v3`` IAM
+(scenarios) and ``/_emulator`` the control API (its guard). The S3-compatible OBS listener, the task
 ticker and the rest of the start-up work (below) start and stop with the application, so
 the CLI, tests and embedders all get the same server.
 
@@ -29,7 +29,6 @@ from emulator.api import keys
 from emulator.api.control.routes import PREFIX as CONTROL_PREFIX
 from emulator.api.control.routes import ROUTES as CONTROL_ROUTES
 from emulator.api.control.routes import create_control_app
-from emulator.api.errors import render_errors
 from emulator.api.iam import discovery
 from emulator.api.iam.routes import PREFIX as IAM_PREFIX
 from emulator.api.iam.routes import ROUTES as IAM_ROUTES
@@ -105,7 +104,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         duration_ms=int(config.task_duration * 1000),
         max_running_per_dataset=config.max_running_tasks,
     )
-    app = web.Application(middlewares=[observe, render_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
     app[keys.EMULATOR] = Emulator(seed, store, clock, settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiohttp import web
@@ -61,19 +60,12 @@ def _from_http_exception(request: web.Request, exception: web.HTTPException) -> 
     return ModelArtsError(INTERNAL_ERROR, http_status=exception.status)
 
 
-@web.middleware
-async def render_errors(request: web.Request, handler) -> web.StreamResponse:
-    """Every answer that is not a success has its service's error shape."""
-    try:
-        return await handler(request)
-    except ServiceError as error:
-        return error_response(request, error)
-    except web.HTTPException as exception:
-        if exception.status < 400:
-            raise
-        return error_response(request, _from_http_exception(request, exception))
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("unexpected error answering %s %s", request.method, request.path)
-        return error_response(request, ModelArtsError(INTERNAL_ERROR))
+def answer_for(request: web.Request, failure: Exception) -> web.Response:
+    """The error answer of the service that failed, for an error a handler raised
+    (redirects, HTTP exceptions below 400, are the caller's to send)."""
+    if isinstance(failure, ServiceError):
+        return error_response(request, failure)
+    if isinstance(failure, web.HTTPException):
+        return error_response(request, _from_http_exception(request, failure))
+    log.error("unexpected error answering %s %s", request.method, request.path, exc_info=failure)
+    return error_response(request, ModelArtsError(INTERNAL_ERROR))

@@ -1,8 +1,10 @@
-"""One log line and one journal entry per request, written after the answer is known.
+"""Every request's answer, log line and journal entry: the root application's one middleware.
 
-Root middleware: it sees every request, and leaves out of the journal those of the
-sub-app marked ``OFF_THE_RECORD`` (the control API's own calls). It also notes on the request
-which application holds the shared services, so the layers below find them in one lookup.
+A failure anywhere below becomes its service's error body here (emulator/api/errors.py):
+one layer, where error rendering was a second one, as each layer costs every request.
+Requests of the sub-app marked ``OFF_THE_RECORD`` (the control API's own calls) stay out
+of the journal. It also notes on the request which application holds the shared
+services, so the layers below find them in one lookup.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.errors import answer_for
 from emulator.coverage import record_request
 from emulator.journal import RecordedRequest, Scripted
 
@@ -26,9 +29,13 @@ async def observe(request: web.Request, handler) -> web.StreamResponse:
     notes = request[keys.NOTES] = keys.Notes(services=services)
     try:
         response = await handler(request)
-    except web.HTTPException as answer:  # a redirect a handler raised (errors are rendered)
-        _log_access(request, answer.status, None, (time.perf_counter() - started) * 1000)
-        raise
+    except web.HTTPException as answer:
+        if answer.status < 400:  # a redirect: aiohttp sends it as it is
+            _log_access(request, answer.status, None, (time.perf_counter() - started) * 1000)
+            raise
+        response = answer_for(request, answer)
+    except Exception as failure:  # every failure gets its service's error body
+        response = answer_for(request, failure)
     elapsed_ms = (time.perf_counter() - started) * 1000
     error_code = notes.error_code
     _log_access(request, response.status, error_code, elapsed_ms)
