@@ -32,6 +32,7 @@ from moto.s3.responses import S3Response
 from werkzeug.datastructures import ImmutableMultiDict
 
 from emulator.domain.ports import StoredObject
+from emulator.obs.addressing import target
 from emulator.obs.plain import PlainRequest
 from emulator.obs.tenancy import Answer, BucketOwners, Guard
 
@@ -253,10 +254,9 @@ class ObjectStore:
             prepared_headers["Authorization"] = _AUTHORIZED
         url = f"http://localhost{path_qs}"
         request = _ObsRequest.from_primitives(method, url, prepared_headers, body)
-        bucket_and_key = path_qs.split("?", 1)[0].lstrip("/").split("/", 1)
-        names_a_key = len(bucket_and_key) == 2 and bucket_and_key[1] != ""
         responder = self._response_class()
-        respond = responder.key_response if names_a_key else responder.bucket_response
+        named = target(path_qs)  # as strict mode's owner check reads it
+        respond = responder.key_response if named.names_a_key else responder.bucket_response
 
         def act() -> Answer:
             try:

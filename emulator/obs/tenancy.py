@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import unescape
 
 from emulator.auth.s3_signature import S3Error
+from emulator.obs.addressing import target
 
 Answer = tuple[int, dict[str, str], bytes]
 MAX_BUCKETS = 10_000  # the largest max-buckets S3 accepts
@@ -48,16 +49,6 @@ class BucketOwners:
         self._owners.clear()
 
 
-def bucket_of(path_qs: str) -> str:
-    """The bucket a path-style request names, read as moto reads it ("" for none)."""
-    return urlsplit(f"http://localhost{path_qs}").path.lstrip("/").split("/", 1)[0]
-
-
-def _names_a_key(path_qs: str) -> bool:
-    parts = urlsplit(f"http://localhost{path_qs}").path.lstrip("/").split("/", 1)
-    return len(parts) == 2 and parts[1] != ""
-
-
 def check(
     owners: BucketOwners,
     domain_id: str,
@@ -66,11 +57,16 @@ def check(
     headers: dict[str, str],
 ) -> None:
     """Raise the refusal of a request that names another domain's bucket (as its target or
-    as a copy source); ``headers`` by lower-case name."""
-    bucket = bucket_of(path_qs)
+    as a copy source), or whose path does not name a bucket plainly (its first segment
+    might be read as another bucket on the way to moto); ``headers`` by lower-case name."""
+    named = target(path_qs)
+    if not named.well_formed:
+        details = {"BucketName": named.sent_bucket}
+        raise S3Error("InvalidBucketName", "The specified bucket is not valid.", 400, details)
+    bucket = named.bucket
     owner = owners.owner(bucket) if bucket else None
     if owner is not None and owner != domain_id:
-        if method == "PUT" and not _names_a_key(path_qs) and "?" not in path_qs:
+        if method == "PUT" and not named.names_a_key and "?" not in path_qs:
             raise S3Error(
                 "BucketAlreadyExists",
                 "The requested bucket name is not available. The bucket namespace is shared "
@@ -136,7 +132,8 @@ class Guard:
     def __call__(self, respond: Callable[[], Answer | None]) -> Answer | None:
         """moto's answer (None if it declined), or raise the refusal (``S3Error``)."""
         check(self.owners, self.domain_id, self.method, self.path_qs, self.headers)
-        bucket = bucket_of(self.path_qs)
+        named = target(self.path_qs)
+        bucket = named.bucket
         if not bucket:
             answer = respond()
             if self.method == "GET" and answer is not None and _succeeded(answer):
@@ -144,7 +141,7 @@ class Guard:
                 listing = _own_buckets(self.owners, self.domain_id, payload, self.limit)
                 return status, headers, listing
             return answer
-        if _names_a_key(self.path_qs):
+        if named.names_a_key:
             return respond()
         creates = self.method == "PUT" and "?" not in self.path_qs
         claimed = creates and self.owners.owner(bucket) is None

@@ -1,0 +1,132 @@
+"""OBS tenancy in strict mode reads every request as moto reads it: a path, a copy source or
+a query that one parser would read as one bucket and moto as another never reaches another
+domain's bucket. Requests are signed (SigV4) here and sent with exactly the path given, as
+no SDK would send them."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import http.client
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from emulator.api import keys
+from tests.conftest import obs_url
+from tests.test_obs_tenancy import (
+    CAT,
+    DEMO_AK,
+    DEMO_SK,
+    OTHER_AK,
+    OTHER_SK,
+    boto,
+    listed,
+    two_domain_seed,
+)
+
+CAT_BYTES = b"demo image cat 1"
+
+
+@pytest.fixture
+async def strict(make_client, tmp_path):
+    return await make_client(token=None, auth="strict", seed=two_domain_seed(tmp_path))
+
+
+def send(client, ak: str, sk: str, method: str, path: str, headers=None, body=b"", signed=None):
+    """A SigV4-signed request for ``signed`` (default ``path``) sent with exactly ``path``:
+    (status, body)."""
+    base = obs_url(client)
+    netloc = urlsplit(base).netloc
+    request = AWSRequest(
+        method=method, url=base + (signed or path), data=body, headers=dict(headers or {})
+    )
+    request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD"
+    request.headers["Host"] = netloc
+    S3SigV4Auth(Credentials(ak, sk), "s3", "eu-de").add_auth(request)
+    connection = http.client.HTTPConnection(netloc, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in request.headers.items():
+            connection.putheader(name, value)
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+async def sent(*args, **kwargs) -> tuple[int, bytes]:
+    return await asyncio.to_thread(send, *args, **kwargs)
+
+
+def error_code(payload: bytes) -> str:
+    return payload.split(b"<Code>", 1)[1].split(b"</Code>", 1)[0].decode()
+
+
+async def demo_cat(client) -> bytes:
+    demo = boto(client, DEMO_AK, DEMO_SK)
+    got = await asyncio.to_thread(demo.get_object, Bucket="demo-bucket", Key=CAT)
+    return got["Body"].read()
+
+
+def delete_body() -> tuple[dict[str, str], bytes]:
+    body = f"<Delete><Object><Key>{CAT}</Key></Object></Delete>".encode()
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    return {"Content-MD5": md5, "Content-Type": "application/xml"}, body
+
+
+async def test_the_raw_signer_reaches_the_owners_bucket(strict):
+    """The requests below are refused for their paths, not for their signatures."""
+    status, payload = await sent(strict, DEMO_AK, DEMO_SK, "GET", "/demo-bucket")
+
+    assert status == 200
+    assert CAT.encode() in payload
+
+
+@pytest.mark.parametrize(
+    "path", ["/demo-bucket;x", "/demo-bucket;", "/demo-bucket;x?list-type=2", "/;x"]
+)
+async def test_a_path_parameter_on_the_bucket_is_an_invalid_bucket_name(strict, path):
+    status, payload = await sent(strict, OTHER_AK, OTHER_SK, "GET", path)
+
+    assert (status, error_code(payload)) == (400, "InvalidBucketName")
+    assert CAT.encode() not in payload
+
+
+async def test_a_delete_through_a_path_parameter_deletes_nothing(strict):
+    headers, body = delete_body()
+
+    status, payload = await sent(
+        strict, OTHER_AK, OTHER_SK, "POST", "/demo-bucket;x?delete", headers, body
+    )
+
+    assert (status, error_code(payload)) == (400, "InvalidBucketName")
+    assert await demo_cat(strict) == CAT_BYTES
+
+
+async def test_a_bucket_delete_through_a_path_parameter_is_refused(strict):
+    status, payload = await sent(strict, OTHER_AK, OTHER_SK, "DELETE", "/demo-bucket;x")
+
+    assert (status, error_code(payload)) == (400, "InvalidBucketName")
+    assert "demo-bucket" in await asyncio.to_thread(listed, boto(strict, DEMO_AK, DEMO_SK))
+
+
+async def test_a_create_through_a_path_parameter_makes_no_bucket(strict):
+    status, payload = await sent(strict, DEMO_AK, DEMO_SK, "PUT", "/fresh;x")
+
+    assert (status, error_code(payload)) == (400, "InvalidBucketName")
+    assert not strict.app[keys.OBS_STORE].bucket_exists("fresh")
+
+
+@pytest.mark.parametrize("path", ["/demo%2Dbucket", "/demo-bucket%3Bx", "/demo%2Fbucket/x"])
+async def test_an_escaped_bucket_segment_never_reaches_another_domains_bucket(strict, path):
+    status, payload = await sent(strict, OTHER_AK, OTHER_SK, "GET", path)
+
+    assert status in (400, 403)
+    assert CAT.encode() not in payload
