@@ -130,3 +130,53 @@ async def test_an_escaped_bucket_segment_never_reaches_another_domains_bucket(st
 
     assert status in (400, 403)
     assert CAT.encode() not in payload
+
+
+def other_bucket_keys(client) -> list[str]:
+    other = boto(client, OTHER_AK, OTHER_SK)
+    listing = other.list_objects_v2(Bucket="other-bucket")
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        f"%2F%2Fdemo-bucket/{CAT}",  # decoded after moto splits: "//demo-bucket/..."
+        f"/%2Fdemo-bucket/{CAT}",
+        f"%2Fdemo-bucket%2F{CAT}",
+        f"demo-bucket/{CAT}?versionId=null",
+    ],
+)
+@pytest.mark.parametrize("header", ["x-amz-copy-source", "x-obs-copy-source"])
+async def test_a_copy_out_of_another_domains_bucket_is_refused(strict, header, source):
+    status, payload = await sent(
+        strict, OTHER_AK, OTHER_SK, "PUT", "/other-bucket/stolen", {header: source}
+    )
+
+    assert (status, error_code(payload)) == (403, "AccessDenied")
+    assert await asyncio.to_thread(other_bucket_keys, strict) == ["a"]
+
+
+async def test_a_part_copied_out_of_another_domains_bucket_is_refused(strict):
+    other = boto(strict, OTHER_AK, OTHER_SK)
+    upload = await asyncio.to_thread(
+        other.create_multipart_upload, Bucket="other-bucket", Key="stolen"
+    )
+    path = f"/other-bucket/stolen?partNumber=1&uploadId={upload['UploadId']}"
+    headers = {"x-amz-copy-source": f"%2F%2Fdemo-bucket/{CAT}"}
+
+    status, payload = await sent(strict, OTHER_AK, OTHER_SK, "PUT", path, headers)
+
+    assert (status, error_code(payload)) == (403, "AccessDenied")
+
+
+async def test_the_owner_copies_with_an_escaped_source(strict):
+    """The same escaped copy source still works for the bucket's owner: moto's reading."""
+    headers = {"x-amz-copy-source": f"%2F%2Fdemo-bucket/{CAT}"}
+
+    status, _ = await sent(strict, DEMO_AK, DEMO_SK, "PUT", "/demo-bucket/copied", headers)
+
+    demo = boto(strict, DEMO_AK, DEMO_SK)
+    got = await asyncio.to_thread(demo.get_object, Bucket="demo-bucket", Key="copied")
+    assert status == 200
+    assert got["Body"].read() == CAT_BYTES

@@ -18,11 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import unescape
 
 from emulator.auth.s3_signature import S3Error
-from emulator.obs.addressing import target
+from emulator.obs.addressing import COPY_SOURCE_HEADERS, copy_source_bucket, target
 
 Answer = tuple[int, dict[str, str], bytes]
 MAX_BUCKETS = 10_000  # the largest max-buckets S3 accepts
@@ -75,12 +74,12 @@ def check(
                 {"BucketName": bucket},
             )
         raise S3Error("AccessDenied", "Access Denied")
-    source = headers.get("x-amz-copy-source")
-    if source:
-        source_bucket = urlsplit(unquote(source)).path.lstrip("/").split("/", 1)[0]
-        source_owner = owners.owner(source_bucket)
-        if source_owner is not None and source_owner != domain_id:
-            raise S3Error("AccessDenied", "Access Denied")
+    for header in COPY_SOURCE_HEADERS:  # moto reads S3's; OBS's is checked all the same
+        source = headers.get(header)
+        if source:
+            source_owner = owners.owner(copy_source_bucket(source))
+            if source_owner is not None and source_owner != domain_id:
+                raise S3Error("AccessDenied", "Access Denied")
 
 
 def listing_limit(method: str, path_qs: str) -> tuple[str, int | None]:
