@@ -26,6 +26,7 @@ from tests.test_obs_tenancy import (
     OTHER_SK,
     boto,
     listed,
+    refusal,
     two_domain_seed,
 )
 
@@ -180,3 +181,21 @@ async def test_the_owner_copies_with_an_escaped_source(strict):
     got = await asyncio.to_thread(demo.get_object, Bucket="demo-bucket", Key="copied")
     assert status == 200
     assert got["Body"].read() == CAT_BYTES
+
+
+@pytest.mark.parametrize("query", ["x-id=CreateBucket", "anything-else", "unknown=1"])
+async def test_a_create_with_a_query_moto_does_not_know_is_the_creators(strict, query):
+    """moto creates a bucket for a PUT with a query it does not read (``?x-id=...``, as
+    some SDKs add): that bucket is the creator's like any other it creates."""
+    demo, other = boto(strict, DEMO_AK, DEMO_SK), boto(strict, OTHER_AK, OTHER_SK)
+
+    status, _ = await sent(strict, DEMO_AK, DEMO_SK, "PUT", f"/demo-private?{query}")
+    planted = await asyncio.to_thread(
+        refusal, lambda: other.put_object(Bucket="demo-private", Key="k", Body=b"x")
+    )
+
+    assert status == 200
+    assert strict.app[keys.OBS_STORE].owners.owner("demo-private") is not None
+    assert "demo-private" in await asyncio.to_thread(listed, demo)
+    assert "demo-private" not in await asyncio.to_thread(listed, other)
+    assert planted == (403, "AccessDenied")

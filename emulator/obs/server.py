@@ -250,7 +250,6 @@ def _guard(
         return None
     return tenancy.Guard(
         store.owners,
-        store.bucket_exists,
         domain_id,
         s3_request.method,
         path_qs,

@@ -215,14 +215,25 @@ class ObjectStore:
         """Remove every bucket and object of this instance, and their owners."""
         with self._lock:
             for name in list(self._backend.buckets):
-                bucket = self._backend.buckets.pop(name)
-                for stored in bucket.keys.values():
-                    if isinstance(stored, FakeKey):
-                        stored.dispose()
-                if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
-                    del s3_backends.bucket_accounts[name]
+                self._remove_bucket(name)
             self.owners.clear()
             self.version = next(self._changes)
+
+    def discard_bucket(self, bucket: str) -> None:
+        """Remove a bucket and its objects, if it exists (strict mode's guard removes one a
+        failed create left behind)."""
+        with self._lock:
+            if self.bucket_exists(bucket):
+                self._remove_bucket(bucket)
+                self.version = next(self._changes)
+
+    def _remove_bucket(self, name: str) -> None:
+        bucket = self._backend.buckets.pop(name)
+        for stored in bucket.keys.values():
+            if isinstance(stored, FakeKey):
+                stored.dispose()
+        if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
+            del s3_backends.bucket_accounts[name]
 
     def close(self) -> None:
         self.clear()
@@ -270,7 +281,7 @@ class ObjectStore:
             return status, answered, payload or b""
 
         with self._lock:
-            answer = act() if guard is None else guard(act)
+            answer = act() if guard is None else guard(act, self)
             if method not in ("GET", "HEAD"):
                 self.version = next(self._changes)
         return cast(Answer, answer)  # moto always answers; only the direct path declines
@@ -299,7 +310,7 @@ class ObjectStore:
             def act() -> Answer | None:
                 return direct.answer(self._backend, plain, body, inline_limit)
 
-            answer = act() if guard is None else guard(act)
+            answer = act() if guard is None else guard(act, self)
             if answer is not None and plain.method == "PUT":
                 self.version = next(self._changes)
             return answer

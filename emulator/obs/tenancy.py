@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from xml.sax.saxutils import unescape
 
 from emulator.auth.s3_signature import S3Error
@@ -105,6 +106,14 @@ def listing_limit(method: str, path_qs: str) -> tuple[str, int | None]:
     return path + (mark + "&".join(kept) if kept else ""), limit
 
 
+class Buckets(Protocol):
+    """The store's buckets, as the guard reads and mends them under the store's lock."""
+
+    def bucket_exists(self, bucket: str) -> bool: ...
+
+    def discard_bucket(self, bucket: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """One strict-mode request's ownership rules, applied by the store under the lock its
@@ -112,27 +121,29 @@ class Guard:
 
     The listener checks owners as soon as the signature verifies, but another request may
     create, claim or delete a bucket between that check and moto's act. Under the lock
-    nothing comes between: the check is made again, a create claims the name before moto
-    makes the bucket (so of two domains creating one new name at once, one gets it and the
-    other 409 BucketAlreadyExists, as a later create would), a failed create leaves the name
-    free, a deleted bucket loses its owner, and ListBuckets is filtered to the signer's own
-    buckets (``limit``: its ``max-buckets``). Any other request changes no owner: a PUT
-    with a sub-resource (``?acl``, ``?tagging``...) on a bucket nobody owns leaves it so.
+    nothing comes between: the check is made again, then moto acts, and the owners follow
+    what moto did, whatever the request looked like (moto creates a bucket for a PUT with
+    a query it does not know, such as ``?x-id=CreateBucket``): a bucket that did not exist
+    before and does now is the signer's if the request succeeded, and is removed if it
+    failed (moto may make the bucket before it refuses the rest of a create), so no bucket
+    is ever left without an owner; a bucket that existed and is gone loses its owner. So of
+    two domains creating one new name at once, one gets it and the other 409
+    BucketAlreadyExists, as a later create would. A bucket that existed keeps its owner (or
+    its lack of one: a PUT on a bucket nobody owns leaves it open to all). ListBuckets is
+    filtered to the signer's own buckets (``limit``: its ``max-buckets``).
     """
 
     owners: BucketOwners
-    bucket_exists: Callable[[str], bool]
     domain_id: str
     method: str
     path_qs: str
     headers: Mapping[str, str]
     limit: int | None = None
 
-    def __call__(self, respond: Callable[[], Answer | None]) -> Answer | None:
+    def __call__(self, respond: Callable[[], Answer | None], buckets: Buckets) -> Answer | None:
         """moto's answer (None if it declined), or raise the refusal (``S3Error``)."""
         check(self.owners, self.domain_id, self.method, self.path_qs, self.headers)
-        named = target(self.path_qs)
-        bucket = named.bucket
+        bucket = target(self.path_qs).bucket
         if not bucket:
             answer = respond()
             if self.method == "GET" and answer is not None and _succeeded(answer):
@@ -140,20 +151,19 @@ class Guard:
                 listing = _own_buckets(self.owners, self.domain_id, payload, self.limit)
                 return status, headers, listing
             return answer
-        if named.names_a_key:
-            return respond()
-        creates = self.method == "PUT" and "?" not in self.path_qs
-        claimed = creates and self.owners.owner(bucket) is None
-        if claimed:
-            self.owners.claim(bucket, self.domain_id)
+        existed = buckets.bucket_exists(bucket)
         answer = None
         try:
             answer = respond()
         finally:
-            if claimed and not (_succeeded(answer) and self.bucket_exists(bucket)):
-                self.owners.forget(bucket)  # the create failed: the name is nobody's again
-        if self.method == "DELETE" and _succeeded(answer) and not self.bucket_exists(bucket):
-            self.owners.forget(bucket)
+            exists = buckets.bucket_exists(bucket)
+            if existed and not exists:
+                self.owners.forget(bucket)
+            elif exists and not existed and self.owners.owner(bucket) is None:
+                if _succeeded(answer):
+                    self.owners.claim(bucket, self.domain_id)
+                else:  # a create that failed after moto made the bucket: undo it
+                    buckets.discard_bucket(bucket)
         return answer
 
 
