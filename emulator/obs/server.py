@@ -33,7 +33,7 @@ from aiohttp import web
 
 from emulator.auth.identity import Credential
 from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
-from emulator.obs import tenancy
+from emulator.obs import addressing, listing, tenancy
 from emulator.obs.plain import PlainRequest, plain_request
 
 if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the start path
@@ -226,13 +226,20 @@ def _answer(
         answer = _direct_answer(store, s3_request, plain, None, guard)
         if answer is not None:
             return answer  # an object's PUT, GET or HEAD: no owner changes
-    limit = None
-    if domain_id is not None:  # max-buckets counts the signer's own buckets
-        path_qs, limit = tenancy.listing_limit(s3_request.method, path_qs)
-    guard = _guard(store, domain_id, s3_request, path_qs, limit)
+    body = s3_request.body
     try:
-        return store.handle(s3_request.method, path_qs, headers, s3_request.body, guard)
-    except S3Error as refused:  # by the guard, under the store's lock
+        limit = None
+        if s3_request.method == "GET" and not addressing.target(path_qs).bucket:  # ListBuckets
+            path, _, query = path_qs.partition("?")
+            query, limit = listing.max_buckets(query)
+            if domain_id is None:
+                limit = None  # moto applies it
+            else:  # the guard applies it to the signer's own buckets; a form body could
+                # hold max-buckets too, and ListBuckets reads nothing else from a body
+                path_qs, body = path + (f"?{query}" if query else ""), b""
+        guard = _guard(store, domain_id, s3_request, path_qs, limit)
+        return store.handle(s3_request.method, path_qs, headers, body, guard)
+    except S3Error as refused:  # max-buckets, or by the guard under the store's lock
         return _error(refused)
     except Exception as error:  # moto's own failure on input it did not expect
         return _moto_failure(s3_request.method, path_qs, error)

@@ -25,7 +25,6 @@ from emulator.auth.s3_signature import S3Error
 from emulator.obs.addressing import COPY_SOURCE_HEADERS, copy_source_bucket, target
 
 Answer = tuple[int, dict[str, str], bytes]
-MAX_BUCKETS = 10_000  # the largest max-buckets S3 accepts
 _LISTED_BUCKET = re.compile(rb"<Bucket>\s*<Name>([^<]*)</Name>.*?</Bucket>\s*", re.DOTALL)
 
 
@@ -81,29 +80,6 @@ def check(
             source_owner = owners.owner(copy_source_bucket(source))
             if source_owner is not None and source_owner != domain_id:
                 raise S3Error("AccessDenied", "Access Denied")
-
-
-def listing_limit(method: str, path_qs: str) -> tuple[str, int | None]:
-    """A ListBuckets request as moto is to answer it, and the page size to apply after.
-
-    moto cuts its listing at ``max-buckets`` before the owners' filter could run, which would
-    give a caller a short (even empty) page while it has more buckets; so the parameter is
-    taken out for moto and applied to the caller's own buckets. A value that is not a
-    number from 1 to 10,000 stays for moto to answer as before.
-    """
-    path, mark, query = path_qs.partition("?")
-    if method != "GET" or path != "/" or "max-buckets" not in query:
-        return path_qs, None
-    kept, limit = [], None
-    for part in query.split("&"):
-        name, _, value = part.partition("=")
-        if name == "max-buckets" and value.isdigit() and 1 <= int(value) <= MAX_BUCKETS:
-            limit = int(value)
-        else:
-            kept.append(part)
-    if limit is None:
-        return path_qs, None
-    return path + (mark + "&".join(kept) if kept else ""), limit
 
 
 class Buckets(Protocol):
