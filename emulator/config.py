@@ -277,7 +277,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "console_session",
         "--console-session",
-        "seconds of the emulator's clock a console sign-in lasts; signing out ends it sooner",
+        "seconds a console sign-in lasts, in real time; signing out ends it sooner",
         _parse_lifetime,
     ),
     Setting(
