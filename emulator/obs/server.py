@@ -33,7 +33,7 @@ from aiohttp import web
 
 from emulator.auth.identity import Credential
 from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
-from emulator.obs import addressing, listing, tenancy
+from emulator.obs import Answer, addressing, listing, tenancy
 from emulator.obs.plain import PlainRequest, plain_request
 
 if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the start path
@@ -47,7 +47,6 @@ WORKERS = 4
 INLINE_BYTES = 64 * 1024
 # Hop-by-hop or recomputed by aiohttp; moto's values would conflict with the real ones.
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}
-Answer = tuple[int, dict[str, str], bytes]
 # A strict-mode check's outcome: the refusal, or None and the signer's domain id (None when
 # the mode checks nothing).
 Admission = tuple[Answer | None, str | None]

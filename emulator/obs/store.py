@@ -32,9 +32,10 @@ from moto.s3.responses import S3Response
 from werkzeug.datastructures import ImmutableMultiDict
 
 from emulator.domain.ports import StoredObject
+from emulator.obs import Answer
 from emulator.obs.addressing import target
 from emulator.obs.plain import PlainRequest
-from emulator.obs.tenancy import Answer, BucketOwners, Guard
+from emulator.obs.tenancy import BucketOwners, Guard
 
 _PARTITION = "aws"
 _NEUTRAL_REGION = "us-east-1"

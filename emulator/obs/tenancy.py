@@ -22,9 +22,9 @@ from typing import Protocol
 from xml.sax.saxutils import unescape
 
 from emulator.auth.s3_signature import S3Error
+from emulator.obs import Answer
 from emulator.obs.addressing import COPY_SOURCE_HEADERS, copy_source_bucket, target
 
-Answer = tuple[int, dict[str, str], bytes]
 _LISTED_BUCKET = re.compile(rb"<Bucket>\s*<Name>([^<]*)</Name>.*?</Bucket>\s*", re.DOTALL)
 
 
