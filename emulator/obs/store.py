@@ -128,6 +128,10 @@ class ObjectStore:
         # Who owns each bucket (strict mode's tenancy); cleared with the buckets. The
         # stand-in store hands its own table over when it loads this one.
         self.owners = BucketOwners()
+        # The owners the ModelArts side declared (the seed's): a clear keeps them, so in a
+        # reset, between emptying storage and applying the seed again, another domain
+        # cannot create (and own) a seed bucket's name.
+        self._declared: dict[str, str] = {}
 
     # --- used by the ModelArts side -------------------------------------------------
 
@@ -140,6 +144,7 @@ class ObjectStore:
                 self._backend.create_bucket(bucket, self.region)
             if owner is not None:
                 self.owners.claim(bucket, owner)
+                self._declared.setdefault(bucket, owner)
             if kms_key_id is not None:
                 rule = {
                     "ApplyServerSideEncryptionByDefault": {
@@ -213,11 +218,14 @@ class ObjectStore:
         return [] if found is None else list(dict.items(found.keys))
 
     def clear(self) -> None:
-        """Remove every bucket and object of this instance, and their owners."""
+        """Remove every bucket and object of this instance, and every owner but those the
+        ModelArts side declared (the seed's, whose buckets a reset makes again)."""
         with self._lock:
             for name in list(self._backend.buckets):
                 self._remove_bucket(name)
             self.owners.clear()
+            for bucket, owner in self._declared.items():
+                self.owners.claim(bucket, owner)
             self.version = next(self._changes)
 
     def discard_bucket(self, bucket: str) -> None:
