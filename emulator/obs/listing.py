@@ -13,9 +13,27 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from emulator.auth.s3_signature import S3Error
+from emulator.obs.addressing import target
 
 MAX_BUCKETS = 10_000  # the largest max-buckets S3 accepts
 PARAMETER = "max-buckets"
+
+
+def for_moto(
+    method: str, path_qs: str, body: bytes, *, own_buckets: bool
+) -> tuple[str, bytes, int | None]:
+    """The request as moto is to answer it, and the page size the guard applies after
+    (``own_buckets``: strict mode's listing of the signer's own buckets); raise 400
+    InvalidArgument for a ``max-buckets`` S3 refuses. Requests other than ListBuckets
+    pass as they are."""
+    if method != "GET" or target(path_qs).bucket:
+        return path_qs, body, None
+    path, _, query = path_qs.partition("?")
+    query, limit = max_buckets(query)
+    if not own_buckets:
+        return path_qs, body, None  # moto applies it
+    # A form body could carry max-buckets too, and ListBuckets reads nothing else from one.
+    return path + (f"?{query}" if query else ""), b"", limit
 
 
 def max_buckets(query: str) -> tuple[str, int | None]:

@@ -33,7 +33,7 @@ from aiohttp import web
 
 from emulator.auth.identity import Credential
 from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
-from emulator.obs import Answer, addressing, listing, tenancy
+from emulator.obs import Answer, listing, tenancy
 from emulator.obs.plain import PlainRequest, plain_request
 
 if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the start path
@@ -225,17 +225,10 @@ def _answer(
         answer = _direct_answer(store, s3_request, plain, None, guard)
         if answer is not None:
             return answer  # an object's PUT, GET or HEAD: no owner changes
-    body = s3_request.body
     try:
-        limit = None
-        if s3_request.method == "GET" and not addressing.target(path_qs).bucket:  # ListBuckets
-            path, _, query = path_qs.partition("?")
-            query, limit = listing.max_buckets(query)
-            if domain_id is None:
-                limit = None  # moto applies it
-            else:  # the guard applies it to the signer's own buckets; a form body could
-                # hold max-buckets too, and ListBuckets reads nothing else from a body
-                path_qs, body = path + (f"?{query}" if query else ""), b""
+        path_qs, body, limit = listing.for_moto(
+            s3_request.method, path_qs, s3_request.body, own_buckets=domain_id is not None
+        )
         guard = _guard(store, domain_id, s3_request, path_qs, limit)
         return store.handle(s3_request.method, path_qs, headers, body, guard)
     except S3Error as refused:  # max-buckets, or by the guard under the store's lock
