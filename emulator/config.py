@@ -69,26 +69,29 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
-def _parse_lifetime(text: str) -> float:
-    wanted = "seconds, a number from 1 to 2592000 (30 days)"
-    try:
-        seconds = float(text.strip())
-    except ValueError:
-        raise ValueError(f"expected {wanted}, got {text!r}") from None
-    if not 1 <= seconds <= 2_592_000:  # also refuses nan
-        raise ValueError(f"expected {wanted}, got {text!r}")
-    return seconds
+def _seconds_between(
+    low: float, high: float, wanted: str, *, low_allowed: bool = True
+) -> Callable[[str], float]:
+    """A parser of a number of seconds from ``low`` (or above it) to ``high``; ``wanted``
+    says those bounds in the user's words."""
+
+    def parse(text: str) -> float:
+        try:
+            seconds = float(text.strip())
+        except ValueError:
+            raise ValueError(f"expected {wanted}, got {text!r}") from None
+        above_low = low <= seconds if low_allowed else low < seconds
+        if not (above_low and seconds <= high):  # also refuses nan
+            raise ValueError(f"expected {wanted}, got {text!r}")
+        return seconds
+
+    return parse
 
 
-def _parse_seconds(text: str) -> float:
-    wanted = "seconds, a number above 0 and at most 86400"
-    try:
-        seconds = float(text.strip())
-    except ValueError:
-        raise ValueError(f"expected {wanted}, got {text!r}") from None
-    if not 0 < seconds <= 86_400:  # also refuses nan
-        raise ValueError(f"expected {wanted}, got {text!r}")
-    return seconds
+_parse_lifetime = _seconds_between(1, 2_592_000, "seconds, a number from 1 to 2592000 (30 days)")
+_parse_seconds = _seconds_between(
+    0, 86_400, "seconds, a number above 0 and at most 86400", low_allowed=False
+)
 
 
 def _parse_positive(text: str) -> int:
@@ -277,7 +280,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "console_session",
         "--console-session",
-        "seconds of the emulator's clock a console sign-in lasts; signing out ends it sooner",
+        "seconds a console sign-in lasts, in real time; signing out ends it sooner",
         _parse_lifetime,
     ),
     Setting(

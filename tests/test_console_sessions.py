@@ -1,7 +1,9 @@
 """Console sessions end: signing out ends the session on the server (its cookie sent again is
-refused exactly as no cookie is), a session ends by itself after --console-session seconds
-of the emulator's clock (a manual clock is moved over HTTP, no test sleeps), and a cookie
-from another emulator instance opens nothing. All through HTTP."""
+refused exactly as no cookie is), a session ends by itself --console-session seconds after
+sign-in on the session table's own clock (replaced here by one the test moves, no test
+sleeps), never sooner or later for the emulator's task clock moving (advance, reset), the
+257th sign-in pushes out the least recently used session, and a cookie from another
+emulator instance opens nothing. All through HTTP."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 
 import pytest
 
+from emulator.api.control.console.sessions import MAX_SESSIONS, SESSIONS
 from emulator.config import ConfigError, load_config
 
 UI = "/_emulator/ui"
@@ -20,6 +23,26 @@ HOUR = 3600
 @pytest.fixture
 async def guarded(make_client):
     return await make_client(admin_token="s3cret", clock="manual")
+
+
+class SessionClock:
+    """The session table's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def session_clock(client) -> SessionClock:
+    """Replace the client's emulator's session clock with one the test moves."""
+    for resource in client.app.router.resources():
+        app = resource.get_info().get("app")
+        if app is not None and SESSIONS in app:
+            clock = app[SESSIONS].clock = SessionClock()
+            return clock
+    raise AssertionError("no console session table")
 
 
 async def signed_in(client) -> str:
@@ -81,31 +104,70 @@ async def test_signing_out_ends_only_that_session(guarded):
     assert (await answers(guarded, second))[0] == (200, None)
 
 
-async def test_a_session_ends_after_its_lifetime_on_the_emulators_clock(make_client):
-    client = await make_client(admin_token="s3cret", clock="manual", console_session=2 * HOUR)
+async def test_a_session_ends_after_its_lifetime(make_client):
+    client = await make_client(admin_token="s3cret", console_session=2 * HOUR)
+    clock = session_clock(client)
     session = await signed_in(client)
 
-    almost = await client.post(
-        "/_emulator/clock/advance", json={"seconds": 2 * HOUR - 1}, headers=ADMIN
-    )
+    clock.now += 2 * HOUR - 1
     still_open = await answers(client, session)
-    await client.post("/_emulator/clock/advance", json={"seconds": 1}, headers=ADMIN)
+    clock.now += 1
     ended = await answers(client, session)
 
-    assert almost.status == 200
     assert still_open[0] == (200, None)
     assert ended[0] == (303, f"{UI}/login?next=/_emulator/ui/tasks")
     assert (await answers(client, await signed_in(client)))[0] == (200, None)  # sign in again
 
 
 async def test_the_default_lifetime_is_twelve_hours(guarded):
+    clock = session_clock(guarded)
     session = await signed_in(guarded)
-    await guarded.post("/_emulator/clock/advance", json={"seconds": 12 * HOUR - 1}, headers=ADMIN)
+    clock.now += 12 * HOUR - 1
     open_before = (await answers(guarded, session))[0][0]
-    await guarded.post("/_emulator/clock/advance", json={"seconds": 1}, headers=ADMIN)
+    clock.now += 1
 
     assert open_before == 200
     assert (await answers(guarded, session))[0][0] == 303
+
+
+async def test_advancing_the_emulators_clock_does_not_end_a_session(guarded):
+    session_clock(guarded)
+    session = await signed_in(guarded)
+
+    advanced = await sent(
+        guarded, "POST", f"{UI}/clock/advance", session, data={"seconds": str(13 * HOUR)}
+    )
+
+    assert advanced.status == 303
+    assert "login" not in advanced.headers["Location"]  # the clock moved, still signed in
+    assert (await answers(guarded, session))[0] == (200, None)
+
+
+async def test_a_reset_winding_the_emulators_clock_back_does_not_stretch_a_session(guarded):
+    clock = session_clock(guarded)
+    await guarded.post("/_emulator/clock/advance", json={"seconds": 24 * HOUR}, headers=ADMIN)
+    session = await signed_in(guarded)
+
+    reset = await guarded.post("/_emulator/reset", headers=ADMIN)
+    clock.now += 12 * HOUR
+
+    assert reset.status == 200
+    assert (await answers(guarded, session))[0] == (303, f"{UI}/login?next=/_emulator/ui/tasks")
+
+
+async def test_a_sign_in_beyond_the_limit_pushes_out_the_least_recently_used(guarded):
+    session_clock(guarded)
+    kept = await signed_in(guarded)  # the first, used again below
+    pushed_out = await signed_in(guarded)
+    for _ in range(MAX_SESSIONS - 2):
+        await signed_in(guarded)
+    used = (await answers(guarded, kept))[0]  # kept is now the most recently used
+
+    await signed_in(guarded)  # one more than the table holds
+
+    assert used == (200, None)
+    assert (await answers(guarded, kept))[0] == (200, None)
+    assert (await answers(guarded, pushed_out))[0][0] == 303
 
 
 async def test_the_cookie_says_how_long_the_browser_may_keep_it(make_client):

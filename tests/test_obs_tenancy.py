@@ -278,10 +278,16 @@ async def test_a_create_that_fails_leaves_the_name_free(strict):
         refusal,
         lambda: other.create_bucket(Bucket="contested", ACL="no-such-acl"),
     )
+    # moto made the bucket before it refused the ACL: the failed create removes it again,
+    # so no bucket is left that nobody owns (and every domain could use).
+    left_behind = await asyncio.to_thread(
+        refusal, lambda: demo.put_object(Bucket="contested", Key="k", Body=b"demo's")
+    )
 
     await asyncio.to_thread(demo.create_bucket, Bucket="contested")
 
     assert broken[0] == 400
+    assert left_behind == (404, "NoSuchBucket")
     assert "contested" in await asyncio.to_thread(listed, demo)
     assert "contested" not in await asyncio.to_thread(listed, other)
 

@@ -157,3 +157,34 @@ async def test_an_object_put_admitted_before_another_domain_creates_the_bucket_i
     assert put_answer == (403, "AccessDenied")
     listing = await asyncio.to_thread(demo.list_objects_v2, Bucket="fresh")
     assert listing["KeyCount"] == 0
+
+
+async def test_a_create_during_a_reset_cannot_take_a_seed_bucket(make_client, tmp_path):
+    """A reset empties storage, then applies the seed again; another domain's create of a
+    seed bucket's name in between is refused (the seed's owners hold through the reset),
+    so the seed's objects never land in that domain's bucket. The create is made where a
+    reset's clock reset falls, between the two, by the listener's own worker function."""
+    client = await make_client(token=None, auth="strict", seed=two_domain_seed(tmp_path))
+    store, emulator = client.app[keys.OBS_STORE], client.app[keys.EMULATOR]
+    assert await store.wait_loaded(WAIT_SECONDS)
+    other_domain = store.owners.owner("other-bucket")
+    gate = server.ObsGate("strict", lambda _key: None)
+    answers = []
+    clock_reset = emulator.clock.reset
+
+    def reset_then_create() -> None:
+        clock_reset()
+        request = server.S3Request("PUT", "/demo-bucket", "", {}, b"")
+        admitted = (None, other_domain)
+        answers.append(server._answer(store, gate, request, None, "/demo-bucket", [], admitted))
+
+    emulator.clock.reset = reset_then_create
+    reset = await client.post("/_emulator/reset")
+    demo = boto(client, DEMO_AK, DEMO_SK)
+
+    assert reset.status == 200
+    assert [answer[0] for answer in answers] == [409]
+    assert "demo-bucket" in await asyncio.to_thread(listed, demo)
+    assert await asyncio.to_thread(
+        refusal, lambda: boto(client, OTHER_AK, OTHER_SK).list_objects_v2(Bucket="demo-bucket")
+    ) == (403, "AccessDenied")

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator.domain.ports import StoredObject
+from emulator.obs import Answer
 from emulator.obs.tenancy import BucketOwners, Guard
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ class DeferredStore:
         headers: list[tuple[str, str]],
         body: bytes,
         guard: Guard | None = None,
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> Answer:
         return self._store().handle(method, path_qs, headers, body, guard)
 
     def close(self) -> None:

@@ -22,9 +22,9 @@ from moto.core.authorization import ActionAuthenticatorMixin
 from moto.s3.models import FakeKey, S3Backend
 from moto.s3.utils import ARCHIVE_STORAGE_CLASSES, CaseInsensitiveDict
 
+from emulator.obs import Answer
 from emulator.obs.plain import PlainRequest
 
-Answer = tuple[int, dict[str, str], bytes]
 _APP_XML = "application/xml"  # what moto labels a body without a Content-Type
 _ID_ALPHABET = string.ascii_letters + string.digits  # of moto's 52-character request ids
 _ID_TABLE = bytes(ord(_ID_ALPHABET[byte % len(_ID_ALPHABET)]) for byte in range(256))

@@ -33,7 +33,7 @@ from aiohttp import web
 
 from emulator.auth.identity import Credential
 from emulator.auth.s3_signature import S3Error, S3Request, is_signed, verify
-from emulator.obs import tenancy
+from emulator.obs import Answer, listing, tenancy
 from emulator.obs.plain import PlainRequest, plain_request
 
 if TYPE_CHECKING:  # importing moto is left to emulator/obs/deferred.py, off the start path
@@ -47,7 +47,6 @@ WORKERS = 4
 INLINE_BYTES = 64 * 1024
 # Hop-by-hop or recomputed by aiohttp; moto's values would conflict with the real ones.
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}
-Answer = tuple[int, dict[str, str], bytes]
 # A strict-mode check's outcome: the refusal, or None and the signer's domain id (None when
 # the mode checks nothing).
 Admission = tuple[Answer | None, str | None]
@@ -226,13 +225,13 @@ def _answer(
         answer = _direct_answer(store, s3_request, plain, None, guard)
         if answer is not None:
             return answer  # an object's PUT, GET or HEAD: no owner changes
-    limit = None
-    if domain_id is not None:  # max-buckets counts the signer's own buckets
-        path_qs, limit = tenancy.listing_limit(s3_request.method, path_qs)
-    guard = _guard(store, domain_id, s3_request, path_qs, limit)
     try:
-        return store.handle(s3_request.method, path_qs, headers, s3_request.body, guard)
-    except S3Error as refused:  # by the guard, under the store's lock
+        path_qs, body, limit = listing.for_moto(
+            s3_request.method, path_qs, s3_request.body, own_buckets=domain_id is not None
+        )
+        guard = _guard(store, domain_id, s3_request, path_qs, limit)
+        return store.handle(s3_request.method, path_qs, headers, body, guard)
+    except S3Error as refused:  # max-buckets, or by the guard under the store's lock
         return _error(refused)
     except Exception as error:  # moto's own failure on input it did not expect
         return _moto_failure(s3_request.method, path_qs, error)
@@ -250,7 +249,6 @@ def _guard(
         return None
     return tenancy.Guard(
         store.owners,
-        store.bucket_exists,
         domain_id,
         s3_request.method,
         path_qs,

@@ -32,8 +32,10 @@ from moto.s3.responses import S3Response
 from werkzeug.datastructures import ImmutableMultiDict
 
 from emulator.domain.ports import StoredObject
+from emulator.obs import Answer
+from emulator.obs.addressing import target
 from emulator.obs.plain import PlainRequest
-from emulator.obs.tenancy import Answer, BucketOwners, Guard
+from emulator.obs.tenancy import BucketOwners, Guard
 
 _PARTITION = "aws"
 _NEUTRAL_REGION = "us-east-1"
@@ -126,6 +128,10 @@ class ObjectStore:
         # Who owns each bucket (strict mode's tenancy); cleared with the buckets. The
         # stand-in store hands its own table over when it loads this one.
         self.owners = BucketOwners()
+        # The owners the ModelArts side declared (the seed's): a clear keeps them, so in a
+        # reset, between emptying storage and applying the seed again, another domain
+        # cannot create (and own) a seed bucket's name.
+        self._declared: dict[str, str] = {}
 
     # --- used by the ModelArts side -------------------------------------------------
 
@@ -138,6 +144,7 @@ class ObjectStore:
                 self._backend.create_bucket(bucket, self.region)
             if owner is not None:
                 self.owners.claim(bucket, owner)
+                self._declared.setdefault(bucket, owner)
             if kms_key_id is not None:
                 rule = {
                     "ApplyServerSideEncryptionByDefault": {
@@ -211,17 +218,31 @@ class ObjectStore:
         return [] if found is None else list(dict.items(found.keys))
 
     def clear(self) -> None:
-        """Remove every bucket and object of this instance, and their owners."""
+        """Remove every bucket and object of this instance, and every owner but those the
+        ModelArts side declared (the seed's, whose buckets a reset makes again)."""
         with self._lock:
             for name in list(self._backend.buckets):
-                bucket = self._backend.buckets.pop(name)
-                for stored in bucket.keys.values():
-                    if isinstance(stored, FakeKey):
-                        stored.dispose()
-                if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
-                    del s3_backends.bucket_accounts[name]
+                self._remove_bucket(name)
             self.owners.clear()
+            for bucket, owner in self._declared.items():
+                self.owners.claim(bucket, owner)
             self.version = next(self._changes)
+
+    def discard_bucket(self, bucket: str) -> None:
+        """Remove a bucket and its objects, if it exists (strict mode's guard removes one a
+        failed create left behind)."""
+        with self._lock:
+            if self.bucket_exists(bucket):
+                self._remove_bucket(bucket)
+                self.version = next(self._changes)
+
+    def _remove_bucket(self, name: str) -> None:
+        bucket = self._backend.buckets.pop(name)
+        for stored in bucket.keys.values():
+            if isinstance(stored, FakeKey):
+                stored.dispose()
+        if s3_backends.bucket_accounts.get(name, ("", ""))[1] == self.account_id:
+            del s3_backends.bucket_accounts[name]
 
     def close(self) -> None:
         self.clear()
@@ -253,10 +274,9 @@ class ObjectStore:
             prepared_headers["Authorization"] = _AUTHORIZED
         url = f"http://localhost{path_qs}"
         request = _ObsRequest.from_primitives(method, url, prepared_headers, body)
-        bucket_and_key = path_qs.split("?", 1)[0].lstrip("/").split("/", 1)
-        names_a_key = len(bucket_and_key) == 2 and bucket_and_key[1] != ""
         responder = self._response_class()
-        respond = responder.key_response if names_a_key else responder.bucket_response
+        named = target(path_qs)  # as strict mode's owner check reads it
+        respond = responder.key_response if named.names_a_key else responder.bucket_response
 
         def act() -> Answer:
             try:
@@ -270,7 +290,7 @@ class ObjectStore:
             return status, answered, payload or b""
 
         with self._lock:
-            answer = act() if guard is None else guard(act)
+            answer = act() if guard is None else guard(act, self)
             if method not in ("GET", "HEAD"):
                 self.version = next(self._changes)
         return cast(Answer, answer)  # moto always answers; only the direct path declines
@@ -299,7 +319,7 @@ class ObjectStore:
             def act() -> Answer | None:
                 return direct.answer(self._backend, plain, body, inline_limit)
 
-            answer = act() if guard is None else guard(act)
+            answer = act() if guard is None else guard(act, self)
             if answer is not None and plain.method == "PUT":
                 self.version = next(self._changes)
             return answer

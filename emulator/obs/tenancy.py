@@ -18,13 +18,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from typing import Protocol
 from xml.sax.saxutils import unescape
 
 from emulator.auth.s3_signature import S3Error
+from emulator.obs import Answer
+from emulator.obs.addressing import COPY_SOURCE_HEADERS, copy_source_bucket, target
 
-Answer = tuple[int, dict[str, str], bytes]
-MAX_BUCKETS = 10_000  # the largest max-buckets S3 accepts
 _LISTED_BUCKET = re.compile(rb"<Bucket>\s*<Name>([^<]*)</Name>.*?</Bucket>\s*", re.DOTALL)
 
 
@@ -48,16 +48,6 @@ class BucketOwners:
         self._owners.clear()
 
 
-def bucket_of(path_qs: str) -> str:
-    """The bucket a path-style request names, read as moto reads it ("" for none)."""
-    return urlsplit(f"http://localhost{path_qs}").path.lstrip("/").split("/", 1)[0]
-
-
-def _names_a_key(path_qs: str) -> bool:
-    parts = urlsplit(f"http://localhost{path_qs}").path.lstrip("/").split("/", 1)
-    return len(parts) == 2 and parts[1] != ""
-
-
 def check(
     owners: BucketOwners,
     domain_id: str,
@@ -66,11 +56,16 @@ def check(
     headers: dict[str, str],
 ) -> None:
     """Raise the refusal of a request that names another domain's bucket (as its target or
-    as a copy source); ``headers`` by lower-case name."""
-    bucket = bucket_of(path_qs)
+    as a copy source), or whose path does not name a bucket plainly (its first segment
+    might be read as another bucket on the way to moto); ``headers`` by lower-case name."""
+    named = target(path_qs)
+    if not named.well_formed:
+        details = {"BucketName": named.sent_bucket}
+        raise S3Error("InvalidBucketName", "The specified bucket is not valid.", 400, details)
+    bucket = named.bucket
     owner = owners.owner(bucket) if bucket else None
     if owner is not None and owner != domain_id:
-        if method == "PUT" and not _names_a_key(path_qs) and "?" not in path_qs:
+        if method == "PUT" and not named.names_a_key and "?" not in path_qs:
             raise S3Error(
                 "BucketAlreadyExists",
                 "The requested bucket name is not available. The bucket namespace is shared "
@@ -79,35 +74,20 @@ def check(
                 {"BucketName": bucket},
             )
         raise S3Error("AccessDenied", "Access Denied")
-    source = headers.get("x-amz-copy-source")
-    if source:
-        source_bucket = urlsplit(unquote(source)).path.lstrip("/").split("/", 1)[0]
-        source_owner = owners.owner(source_bucket)
-        if source_owner is not None and source_owner != domain_id:
-            raise S3Error("AccessDenied", "Access Denied")
+    for header in COPY_SOURCE_HEADERS:  # moto reads S3's; OBS's is checked all the same
+        source = headers.get(header)
+        if source:
+            source_owner = owners.owner(copy_source_bucket(source))
+            if source_owner is not None and source_owner != domain_id:
+                raise S3Error("AccessDenied", "Access Denied")
 
 
-def listing_limit(method: str, path_qs: str) -> tuple[str, int | None]:
-    """A ListBuckets request as moto is to answer it, and the page size to apply after.
+class Buckets(Protocol):
+    """The store's buckets, as the guard reads and mends them under the store's lock."""
 
-    moto cuts its listing at ``max-buckets`` before the owners' filter could run, which would
-    give a caller a short (even empty) page while it has more buckets; so the parameter is
-    taken out for moto and applied to the caller's own buckets. A value that is not a
-    number from 1 to 10,000 stays for moto to answer as before.
-    """
-    path, mark, query = path_qs.partition("?")
-    if method != "GET" or path != "/" or "max-buckets" not in query:
-        return path_qs, None
-    kept, limit = [], None
-    for part in query.split("&"):
-        name, _, value = part.partition("=")
-        if name == "max-buckets" and value.isdigit() and 1 <= int(value) <= MAX_BUCKETS:
-            limit = int(value)
-        else:
-            kept.append(part)
-    if limit is None:
-        return path_qs, None
-    return path + (mark + "&".join(kept) if kept else ""), limit
+    def bucket_exists(self, bucket: str) -> bool: ...
+
+    def discard_bucket(self, bucket: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,26 +97,29 @@ class Guard:
 
     The listener checks owners as soon as the signature verifies, but another request may
     create, claim or delete a bucket between that check and moto's act. Under the lock
-    nothing comes between: the check is made again, a create claims the name before moto
-    makes the bucket (so of two domains creating one new name at once, one gets it and the
-    other 409 BucketAlreadyExists, as a later create would), a failed create leaves the name
-    free, a deleted bucket loses its owner, and ListBuckets is filtered to the signer's own
-    buckets (``limit``: its ``max-buckets``). Any other request changes no owner: a PUT
-    with a sub-resource (``?acl``, ``?tagging``...) on a bucket nobody owns leaves it so.
+    nothing comes between: the check is made again, then moto acts, and the owners follow
+    what moto did, whatever the request looked like (moto creates a bucket for a PUT with
+    a query it does not know, such as ``?x-id=CreateBucket``): a bucket that did not exist
+    before and does now is the signer's if the request succeeded, and is removed if it
+    failed (moto may make the bucket before it refuses the rest of a create), so no bucket
+    is ever left without an owner; a bucket that existed and is gone loses its owner. So of
+    two domains creating one new name at once, one gets it and the other 409
+    BucketAlreadyExists, as a later create would. A bucket that existed keeps its owner (or
+    its lack of one: a PUT on a bucket nobody owns leaves it open to all). ListBuckets is
+    filtered to the signer's own buckets (``limit``: its ``max-buckets``).
     """
 
     owners: BucketOwners
-    bucket_exists: Callable[[str], bool]
     domain_id: str
     method: str
     path_qs: str
     headers: Mapping[str, str]
     limit: int | None = None
 
-    def __call__(self, respond: Callable[[], Answer | None]) -> Answer | None:
+    def __call__(self, respond: Callable[[], Answer | None], buckets: Buckets) -> Answer | None:
         """moto's answer (None if it declined), or raise the refusal (``S3Error``)."""
         check(self.owners, self.domain_id, self.method, self.path_qs, self.headers)
-        bucket = bucket_of(self.path_qs)
+        bucket = target(self.path_qs).bucket
         if not bucket:
             answer = respond()
             if self.method == "GET" and answer is not None and _succeeded(answer):
@@ -144,20 +127,19 @@ class Guard:
                 listing = _own_buckets(self.owners, self.domain_id, payload, self.limit)
                 return status, headers, listing
             return answer
-        if _names_a_key(self.path_qs):
-            return respond()
-        creates = self.method == "PUT" and "?" not in self.path_qs
-        claimed = creates and self.owners.owner(bucket) is None
-        if claimed:
-            self.owners.claim(bucket, self.domain_id)
+        existed = buckets.bucket_exists(bucket)
         answer = None
         try:
             answer = respond()
         finally:
-            if claimed and not (_succeeded(answer) and self.bucket_exists(bucket)):
-                self.owners.forget(bucket)  # the create failed: the name is nobody's again
-        if self.method == "DELETE" and _succeeded(answer) and not self.bucket_exists(bucket):
-            self.owners.forget(bucket)
+            exists = buckets.bucket_exists(bucket)
+            if existed and not exists:
+                self.owners.forget(bucket)
+            elif exists and not existed and self.owners.owner(bucket) is None:
+                if _succeeded(answer):
+                    self.owners.claim(bucket, self.domain_id)
+                else:  # a create that failed after moto made the bucket: undo it
+                    buckets.discard_bucket(bucket)
         return answer
 
 

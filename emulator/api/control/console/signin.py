@@ -4,8 +4,8 @@ With ``--admin-token`` set, every control call needs the token; a browser cannot
 header, so the sign-in form trades the token for a session cookie (``HttpOnly``,
 ``SameSite=Strict``, scoped to the console's path). The cookie holds a random session id,
 never the token; the session lives in this emulator instance only (``sessions``), ends on
-sign-out and after ``--console-session`` seconds of the emulator's clock. Signing in is
-refused when another site posts the form, like every console form.
+sign-out and ``--console-session`` seconds after sign-in (real time, not the emulator's
+clock). Signing in is refused when another site posts the form, like every console form.
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ def has_session(request: web.Request) -> bool:
     presented = request.cookies.get(SESSION_COOKIE)
     if not presented:
         return False
-    now_ms = keys.shared(request, keys.EMULATOR).clock.now_ms()
-    return request.config_dict[SESSIONS].is_open(presented, now_ms)
+    return request.config_dict[SESSIONS].is_open(presented)
 
 
 def sign_in_location(request: web.Request) -> str:
@@ -88,14 +87,12 @@ async def sign_in(request: web.Request) -> web.Response:
         return _form(True, wanted, error="That is not the admin token.")
     sessions = request.config_dict[SESSIONS]
     _end_presented_session(request)  # a browser signing in again gets a new id
-    lifetime_ms = int(config.console_session * 1000)
-    now_ms = keys.shared(request, keys.EMULATOR).clock.now_ms()
     answer = web.HTTPSeeOther(wanted)
     answer.set_cookie(
         SESSION_COOKIE,
-        sessions.open(now_ms, lifetime_ms),
+        sessions.open(config.console_session),
         path=UI,
-        max_age=max(1, lifetime_ms // 1000),
+        max_age=max(1, int(config.console_session)),
         httponly=True,
         samesite="Strict",
     )
