@@ -262,6 +262,6 @@ def record_request(
         getattr(route, "name", None),
         status,
         error_code,
-        list(request.query),
+        list(request.query) if request.query_string else (),
         keys.notes(request).raw_body,
     )

@@ -63,7 +63,8 @@ _STRICT_JSON = json.JSONDecoder(
 
 
 def _refuse_declared_oversize(request: web.Request) -> None:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+    length = request.content_length  # parsed from the header at each reading
+    if length is not None and length > MAX_BODY_BYTES:
         raise ModelArtsError(BODY_TOO_LARGE, status=413)
 
 
@@ -75,12 +76,17 @@ async def read_body(request: web.Request) -> bytes:
     arrive within ``--body-timeout`` (408 ModelArts.4205, also when the client leaves
     mid-body); both close the connection.
     """
-    cached = keys.notes(request).raw_body
-    if cached is not None:
-        return cached
+    _refuse_declared_oversize(request)
+    return await _read(request)
+
+
+async def _read(request: web.Request) -> bytes:
+    """``read_body`` once the declared size is known to be acceptable."""
+    notes = keys.notes(request)
+    if notes.raw_body is not None:
+        return notes.raw_body
     if not request.can_read_body:
         return b""
-    _refuse_declared_oversize(request)
     try:
         if request.content.is_eof():
             # Already all here (a small body comes with the headers): nothing to wait for.
@@ -104,7 +110,7 @@ async def read_body(request: web.Request) -> bytes:
             detail="(the connection closed before the body arrived)",
             headers={"Connection": "close"},
         ) from None
-    keys.notes(request).raw_body = raw
+    notes.raw_body = raw
     return raw
 
 
@@ -125,7 +131,7 @@ async def _received(request: web.Request, strict: bool) -> bytes:
             INVALID_REQUEST,
             detail=f"Content-Type: expected application/json, got {request.content_type!r}",
         )
-    return await read_body(request)
+    return await _read(request)
 
 
 def _parsed(raw: bytes, strict: bool) -> object:

@@ -257,7 +257,8 @@ class Tasks:
         self.datasets.discover(dataset)  # objects uploaded since the last look count too
         task_type = task_type_of(request)
         config = {**ECHOED_CONFIG, **(request.get("config") or {})}
-        config.update((k, v) for k, v in ECHOED_BY_TYPE[task_type].items() if k not in config)
+        for name, value in ECHOED_BY_TYPE[task_type].items():
+            config.setdefault(name, value)
         for instance in config.get("inf_config_list") or []:
             if isinstance(instance, dict):
                 instance.setdefault("weight", 0)  # only real-time inference sets weights
@@ -289,7 +290,7 @@ class Tasks:
             collect_key_sample=bool(request.get("collect_key_sample", False)),
             create_time_ms=now,
             timeline=timeline,
-            state=timeline.state_at(0, 0),
+            state=timeline.initial_state(),
             result=dataset.derived("starting_result", outputs.starting_result),
             number=next(self._counter),
         )

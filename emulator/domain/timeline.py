@@ -64,6 +64,13 @@ class Timeline:
         if not steps:
             raise ValueError("a timeline needs at least one step")
         self.steps = steps
+        self._initial: TaskState | None = None
+
+    def initial_state(self) -> TaskState:
+        """The state at start (every task start reads it; the steps never change)."""
+        if self._initial is None:
+            self._initial = self.state_at(0, 0)
+        return self._initial
 
     def state_at(self, elapsed_ms: int, polls: int) -> TaskState:
         current_index = 0
