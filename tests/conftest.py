@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import compileall
+import gc
 import json
 import os
 import re
@@ -43,6 +44,10 @@ TASKS_URL = DEMO_TASKS_PATH
 ANY_TOKEN = "test-token"
 
 
+# The test process's collector thresholds after collection (young, middle, old generation);
+# the emulator's command line sets its own likewise (emulator/cli.py).
+GC_THRESHOLDS = (20_000, 20, 20)
+
 # The slowest tests, longest first (seconds alone, measured with `-n 0`): pyproject's
 # `--dist worksteal` gives each xdist worker half of the run and lets an idle worker take
 # the end of the other's queue, so these start first and the run ends on short tests, both
@@ -73,9 +78,22 @@ SLOW_FIRST = (
 
 def pytest_configure(config: pytest.Config) -> None:
     """Once per run (not per xdist worker): the package's bytecode, written even where
-    PYTHONDONTWRITEBYTECODE is set, so the emulators tests start do not each compile it."""
+    PYTHONDONTWRITEBYTECODE is set, so the emulators tests start do not each compile it.
+    In every process: the test modules' rewritten bytecode is kept too (pytest writes it
+    only where bytecode may be written), so a later run's workers do not rewrite them."""
+    sys.dont_write_bytecode = False
     if not hasattr(config, "workerinput"):
         compileall.compile_dir(REPO / "emulator", quiet=1)
+
+
+def pytest_collection_finish() -> None:
+    """What collection built (the test modules and the libraries they import) lives to the
+    end: keep it out of the collector's full passes, and collect young objects less often,
+    so a test's app mostly dies young instead of reaching the oldest generation, whose
+    passes over the whole heap cost a worker seconds."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -93,10 +111,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_teardown() -> None:
     """Let each test's apps go: aiohttp memoises middleware chains per (handler, apps) in
     an LRU of 1,024 entries, which kept up to 1,024 finished emulator apps (about 2.5 MB
-    each) alive in every worker, over 2 GB at the peak of a run."""
+    each) alive in every worker, over 2 GB at the peak of a run. moto's models keep every
+    instance ever made in class-level lists (for moto's dashboard, which the emulator does
+    not serve): every bucket and object of every finished test's store, over 10,000 keys
+    in a worker, all walked by each full collection."""
     cache = getattr(aiohttp_web_app, "_cached_build_middleware", None)
     if cache is not None:
         cache.cache_clear()
+    models = sys.modules.get("moto.core.model_instances")
+    if models is not None:
+        models.reset_model_data()
 
 
 def load_example(name: str) -> dict:
