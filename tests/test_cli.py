@@ -81,7 +81,9 @@ def test_port_zero_prints_the_chosen_port_and_serves_health():
     process = _start("--port", "0", "--obs-port", "0")
     try:
         port, _ = _ready(process)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/health", timeout=5) as r:
+        # Health waits for OBS storage to load (seconds on a busy machine): 30 s guards a hang.
+        health = f"http://127.0.0.1:{port}/_emulator/health"
+        with urllib.request.urlopen(health, timeout=30) as r:
             body = json.load(r)
             assert (r.status, body["status"], body["api"], body["obs"]) == (
                 200,

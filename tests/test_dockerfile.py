@@ -119,13 +119,15 @@ def _link_declared_dependencies(python: Path) -> None:
             text=True,
         ).strip()
     )
-    dists = _declared_dependencies()
-    owners: dict[str, set[str]] = {}
-    for dist in dists:
-        for file in dist.files or []:
-            owners.setdefault(Path(file).parts[0], set()).add(dist.metadata["Name"])
-    for dist in dists:
-        for file in dist.files or []:
+    # Each distribution's file list read once: ``metadata`` and ``files`` parse files anew
+    # at every access (METADATA for each file listed cost seconds).
+    listed = [(dist, dist.files or []) for dist in _declared_dependencies()]
+    owners: dict[str, set[int]] = {}
+    for number, (_, files) in enumerate(listed):
+        for file in files:
+            owners.setdefault(Path(file).parts[0], set()).add(number)
+    for dist, files in listed:
+        for file in files:
             top = Path(file).parts[0]
             if top == "..":  # scripts and data outside site-packages: the CMD needs none
                 continue

@@ -85,6 +85,9 @@ def http():
     """One keep-alive session for every case (schemathesis makes the same kind per case
     when given none): the cases are the same requests, without a connection each."""
     with SameHostRedirectsSession() as session:
+        # The emulator is on loopback: no proxy or netrc from the environment to look up
+        # (requests reads them anew for every request otherwise).
+        session.trust_env = False
         yield session
 
 
