@@ -113,16 +113,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_teardown() -> None:
     """Let each test's apps go: aiohttp memoises middleware chains per (handler, apps) in
     an LRU of 1,024 entries, which kept up to 1,024 finished emulator apps (about 2.5 MB
-    each) alive in every worker, over 2 GB at the peak of a run. moto's models keep every
-    instance ever made in class-level lists (for moto's dashboard, which the emulator does
-    not serve): every bucket and object of every finished test's store, over 10,000 keys
-    in a worker, all walked by each full collection."""
+    each) alive in every worker, over 2 GB at the peak of a run."""
     cache = getattr(aiohttp_web_app, "_cached_build_middleware", None)
     if cache is not None:
         cache.cache_clear()
-    models = sys.modules.get("moto.core.model_instances")
-    if models is not None:
-        models.reset_model_data()
 
 
 def load_example(name: str) -> dict:

@@ -25,6 +25,7 @@ from typing import cast
 
 from botocore.compat import HTTPHeaders
 from moto.core.exceptions import HTTPException
+from moto.core.model_instances import model_data
 from moto.core.request import Request
 from moto.s3.exceptions import BucketAlreadyExists, MissingBucket, MissingKey
 from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
@@ -97,12 +98,33 @@ def _next_account_id() -> str:
         return f"{next(_account_numbers):012d}"
 
 
+class _Untracked(list):
+    """A class-level instance list that keeps nothing.
+
+    moto appends every model it makes (each bucket, each version of each key, deleted or
+    overwritten ones too) to a list on its class, for moto_server's dashboard only: an
+    emulator under OBS load would keep every object body it was ever sent.
+    """
+
+    def append(self, _instance: object) -> None:
+        pass
+
+
+def _stop_tracking() -> None:
+    """Make moto's S3 models keep no list of their instances (again after a ``mock_aws``
+    in the same process reset them)."""
+    for model in model_data["s3"].values():
+        if not isinstance(model.instances_tracked, _Untracked):  # type: ignore[attr-defined]
+            model.instances_tracked = _Untracked()  # type: ignore[attr-defined]
+
+
 class ObjectStore:
     """Buckets and objects of one emulator instance."""
 
     loaded = True  # as the stand-in that loads it (emulator/obs/deferred.py) says once it has
 
     def __init__(self, region: str = "eu-de") -> None:
+        _stop_tracking()
         self.account_id = _next_account_id()
         self.region = region
         self._backend = s3_backends[self.account_id][_PARTITION]
