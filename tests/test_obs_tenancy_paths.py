@@ -171,6 +171,25 @@ async def test_a_part_copied_out_of_another_domains_bucket_is_refused(strict):
     assert (status, error_code(payload)) == (403, "AccessDenied")
 
 
+@pytest.mark.parametrize(
+    ("header", "answer"),
+    [
+        ("x-amz-copy-source", (400, "InvalidRequest")),  # moto cannot read it either
+        ("x-obs-copy-source", (200, None)),  # moto reads no OBS copy header: a plain PUT
+    ],
+)
+@pytest.mark.parametrize("source", [f"//[demo-bucket/{CAT}", "http://[::1/demo-bucket/x"])
+async def test_an_unreadable_copy_source_is_answered_as_in_the_other_modes(
+    strict, header, answer, source
+):
+    status, payload = await sent(
+        strict, DEMO_AK, DEMO_SK, "PUT", "/demo-bucket/copied", {header: source}
+    )
+
+    assert (status, error_code(payload) if status >= 400 else None) == answer
+    assert (await sent(strict, DEMO_AK, DEMO_SK, "GET", "/demo-bucket"))[0] == 200
+
+
 async def test_the_owner_copies_with_an_escaped_source(strict):
     """The same escaped copy source still works for the bucket's owner: moto's reading."""
     headers = {"x-amz-copy-source": f"%2F%2Fdemo-bucket/{CAT}"}
@@ -243,6 +262,8 @@ async def test_max_buckets_out_of_range_is_invalid_argument(make_client, tmp_pat
         ("max-buckets=%31", "max-buckets=1"),
         ("max%2Dbuckets=1", "max-buckets=1"),
         ("max-buckets=01", "max-buckets=01"),
+        ("max-buckets=000001", "max-buckets=000001"),
+        ("max-buckets=" + "0" * 5000 + "1", "max-buckets=" + "0" * 5000 + "1"),
     ],
 )
 async def test_an_escaped_max_buckets_counts_the_callers_own_buckets(strict, sent_as, signed):

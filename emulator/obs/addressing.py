@@ -46,8 +46,13 @@ def target(path_qs: str) -> Target:
     return Target(bucket, len(segments) == 2 and segments[1] != "", segments[0])
 
 
-def copy_source_bucket(source: str) -> str:
+def copy_source_bucket(source: str) -> str | None:
     """The bucket a copy source header names, as moto's CopyObject and UploadPartCopy read
     it: the path of ``urlparse`` decoded, then split (a repeated header arrives joined by
-    commas, and moto reads the joined value the same way)."""
-    return unquote(urlparse(source).path).lstrip("/").split("/", 1)[0]
+    commas, and moto reads the joined value the same way). None when ``urlparse`` cannot
+    read it (``//[bucket/key``): then moto cannot either, and refuses the copy."""
+    try:
+        path = urlparse(source).path
+    except ValueError:
+        return None
+    return unquote(path).lstrip("/").split("/", 1)[0]

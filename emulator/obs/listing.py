@@ -48,14 +48,16 @@ def max_buckets(query: str) -> tuple[str, int | None]:
             kept.append(part)
             continue
         value = pairs[0][1]
-        # Checked as text first: int() of thousands of digits raises (and "²".isdigit()).
-        if not (value.isascii() and value.isdigit() and len(value) <= 5):
+        # Checked as text first: int() of thousands of digits raises (and "²".isdigit());
+        # leading zeros do not count ("000001" is 1).
+        digits = value.lstrip("0") or "0"
+        if not (value.isascii() and value.isdigit() and len(digits) <= 5):
             raise _invalid(value)
-        number = int(value)
+        number = int(digits)
         if not 1 <= number <= MAX_BUCKETS:
-            raise _invalid(value)
+            raise _invalid(value)  # every copy of a repeated parameter is checked
         if limit is None:
-            limit = number  # the first, as moto reads a repeated parameter
+            limit = number  # the first counts, as moto reads a repeated parameter
     return "&".join(kept), limit
 
 

@@ -77,7 +77,8 @@ def check(
     for header in COPY_SOURCE_HEADERS:  # moto reads S3's; OBS's is checked all the same
         source = headers.get(header)
         if source:
-            source_owner = owners.owner(copy_source_bucket(source))
+            bucket = copy_source_bucket(source)
+            source_owner = owners.owner(bucket) if bucket is not None else None
             if source_owner is not None and source_owner != domain_id:
                 raise S3Error("AccessDenied", "Access Denied")
 
