@@ -5,7 +5,9 @@ passes its schema), and OBS storage loading after start changes no answer."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import shutil
 import threading
 
@@ -18,6 +20,7 @@ from emulator.api import keys
 from emulator.app import create_app
 from emulator.config import BUNDLED_SEED, Config
 from emulator.contract import PayloadValidator, load_contract
+from emulator.contract.loader import ContractError
 from emulator.obs import deferred
 from emulator.seed import SEED_SCHEMA, SeedError
 from tests.conftest import DEMO_DATASET, DEMO_PROJECT, TASKS_URL, obs_url
@@ -68,6 +71,49 @@ async def test_an_edited_seed_file_that_breaks_the_schema_is_refused(tmp_path):
 
     with pytest.raises(SeedError, match="unknown_section"):
         create_app(Config(seed=seed))
+
+
+BROKEN_REFERENCES = {
+    "a definition that is only a reference to itself": (
+        {"Loop": {"$ref": "#/$defs/Loop"}},
+        "#/$defs/Loop",
+        "loops without reaching a schema: Loop -> Loop",
+    ),
+    "two definitions that refer to each other": (
+        {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/A"}},
+        "#/$defs/A",
+        "loops without reaching a schema: A -> B -> A",
+    ),
+    "a reference to no definition": ({}, "#/$defs/Missing", "names no entry of its $defs"),
+    "a definition whose reference is not text": (
+        {"Odd": {"$ref": 5}},
+        "#/$defs/Odd",
+        "$ref '5' names no entry of its $defs",
+    ),
+    "a reference outside the document": (
+        {},
+        "other.json#/$defs/X",
+        "names no entry of its $defs",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN_REFERENCES))
+def test_a_schemas_folder_whose_references_cannot_resolve_is_refused_at_start(tmp_path, case):
+    """Validators and the defaults plan would recurse or spin on such a schema: the first
+    request a 500, the next one a server that never answers again."""
+    definitions, reference, reason = BROKEN_REFERENCES[case]
+    schemas = tmp_path / "schemas"
+    shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)
+    request_schema = schemas / "CreateTask.request.json"
+    document = json.loads(request_schema.read_text(encoding="utf-8"))
+    document["$defs"].update(definitions)
+    document["properties"]["extra"] = {"$ref": reference}
+    request_schema.write_text(json.dumps(document), encoding="utf-8")
+
+    with pytest.raises(ContractError, match=re.escape(reason)) as refused:
+        create_app(Config(schemas_dir=schemas))
+    assert "CreateTask.request.json" in str(refused.value)
 
 
 async def test_an_edited_schemas_folder_is_read_again_by_the_next_app(tmp_path, make_client):

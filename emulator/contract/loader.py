@@ -220,7 +220,7 @@ def _load(schemas_dir: Path, files: Files | None) -> Contract:
             examples=entry["examples"],
         )
         for part, file_name in entry["schemas"].items():
-            operation.schemas[part] = document(file_name)
+            operation.schemas[part] = _checked_schema(schemas_dir / file_name, document(file_name))
             used.add(file_name)
         operations[operation.operation_id] = operation
     catalog_rows = document("error-catalog.json")["errors"]
@@ -233,6 +233,54 @@ def _load(schemas_dir: Path, files: Files | None) -> Contract:
         schemas_dir=schemas_dir,
         _raw=rest,
     )
+
+
+LOCAL_REFERENCE = "#/$defs/"
+
+
+def _checked_schema(path: Path, schema: object) -> dict:
+    """``schema`` if every ``$ref`` in it names one of its own ``$defs`` and no chain of
+    references loops back without reaching a schema (validators and the defaults plan
+    would recurse or spin on one: a hung server, found at start instead)."""
+    if not isinstance(schema, dict):
+        raise ContractError(f"{path}: a schema must be a JSON object")
+    definitions = schema.get("$defs", {})
+    if not isinstance(definitions, dict):
+        raise ContractError(f"{path}: $defs must be a JSON object")
+    try:
+        references = _references(schema, [])
+    except RecursionError:
+        raise ContractError(f"{path}: nested too deeply") from None
+    for reference in references:
+        seen: list[str] = []
+        while reference is not None:
+            name = reference.removeprefix(LOCAL_REFERENCE)
+            if not reference.startswith(LOCAL_REFERENCE) or name not in definitions:
+                raise ContractError(f"{path}: $ref {reference!r} names no entry of its $defs")
+            if name in seen:
+                chain = " -> ".join([*seen, name])
+                raise ContractError(f"{path}: $ref loops without reaching a schema: {chain}")
+            seen.append(name)
+            target = definitions[name]
+            reference = target.get("$ref") if isinstance(target, dict) else None
+            if reference is not None and not isinstance(reference, str):
+                reference = repr(reference)
+    return schema
+
+
+def _references(node: object, found: list[str]) -> list[str]:
+    """Every ``$ref`` value in ``node`` (what is not text, as its ``repr``), into ``found``."""
+    if isinstance(node, dict):
+        reference = node.get("$ref")
+        if reference is not None:
+            found.append(reference if isinstance(reference, str) else repr(reference))
+        values = node.values()
+    else:
+        values = node
+    for value in values:
+        if isinstance(value, dict | list):
+            _references(value, found)
+    return found
 
 
 def _read_json(path: Path) -> dict:
