@@ -1,9 +1,10 @@
 """``create_app(config)``: wire the contract, the domain, OBS and the HTTP layer into one app.
 
 The root application owns what every request meets (error rendering, the access log and
-the journal: one middleware) and the shared services; each surface is a sub-app with the
-one middleware it needs: ``/v2`` ModelArts (authentication, then scenarios), ``/v3`` IAM
-(scenarios) and ``/_emulator`` the control API (its guard). The S3-compatible OBS listener, the task
+the journal: one middleware), the shared services and the ModelArts routes under ``/v2``
+(each behind authentication, then scenarios: emulator/api/modelarts/routes.py); the other
+surfaces are sub-apps with the one middleware each needs: ``/v3`` IAM (scenarios) and
+``/_emulator`` the control API (its guard). The S3-compatible OBS listener, the task
 ticker and the rest of the start-up work (below) start and stop with the application, so
 the CLI, tests and embedders all get the same server.
 
@@ -33,8 +34,7 @@ from emulator.api.iam import discovery
 from emulator.api.iam.routes import PREFIX as IAM_PREFIX
 from emulator.api.iam.routes import ROUTES as IAM_ROUTES
 from emulator.api.iam.routes import create_iam_app
-from emulator.api.modelarts.routes import DOCUMENTED, create_modelarts_app
-from emulator.api.modelarts.routes import PREFIX as MODELARTS_PREFIX
+from emulator.api.modelarts.routes import DOCUMENTED, add_modelarts_routes
 from emulator.api.observe import observe
 from emulator.api.payloads import MAX_BODY_BYTES
 from emulator.api.routing import OBJECT, RouteTable, add_routes, published, route
@@ -126,7 +126,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     if proxy_configured(config):  # record mode: an upstream answers /v2 and /v3
         install_proxy(app, config)
     else:
-        app.add_subapp(MODELARTS_PREFIX, create_modelarts_app(contract))
+        add_modelarts_routes(app, contract, config.auth)
         app.add_subapp(IAM_PREFIX, create_iam_app())
     app.add_subapp(CONTROL_PREFIX, create_control_app())
     app.cleanup_ctx.append(_finish_starting)

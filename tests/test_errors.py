@@ -127,6 +127,35 @@ async def test_wrong_method_is_405_with_the_same_body_shape(client):
     assert message == f"API DELETE {TASKS_URL} does not exist."
 
 
+@pytest.mark.parametrize("path", ["/v2", "/v2/", "/v2/nothing/here"])
+async def test_undocumented_v2_path_checks_credentials_before_its_404(make_client, path):
+    client = await make_client(token=None)
+
+    response = await client.get(path)
+
+    assert response.status == 401
+
+
+async def test_path_that_only_starts_like_v2_is_not_a_modelarts_path(make_client):
+    client = await make_client(token=None)
+
+    response = await client.get("/v2x/nothing")
+
+    assert (await _error(response))[:2] == (404, "ModelArts.4204")
+
+
+async def test_wrong_method_is_405_after_the_scenarios(make_client):
+    client = await make_client()
+    rule = {"match": {"method": "DELETE"}, "respond": {"status": 202, "body": {"scripted": 1}}}
+    await client.post("/_emulator/scenarios", json={"name": "deleting", "rules": [rule]})
+
+    scripted = await client.delete(TASKS_URL, headers={"X-Emulator-Scenario": "deleting"})
+    unscripted = await client.delete(TASKS_URL)
+
+    assert (scripted.status, await scripted.json()) == (202, {"scripted": 1})
+    assert (unscripted.status, unscripted.headers["Allow"]) == (405, "GET, POST")
+
+
 async def test_unexpected_exception_is_500_0010_with_traceback_only_in_the_log(
     client, monkeypatch, caplog
 ):

@@ -50,12 +50,6 @@ MAX_CLOCK_SKEW_SECONDS = 15 * 60
 REQUIRED_SIGNED_HEADERS = ("host", "x-sdk-date")
 
 
-async def authenticate(request: web.Request, mode: str) -> None:
-    """Raise the service's refusal unless the request is authenticated in ``mode``."""
-    if mode != "off":
-        await check_request(request, strict=mode == "strict")
-
-
 async def check_request(request: web.Request, *, strict: bool) -> Credential | None:
     """Raise the service's refusal if the request is not authenticated in this mode.
 

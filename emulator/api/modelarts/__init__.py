@@ -1,1 +1,1 @@
-"""The ``/v2`` sub-app: the documented ModelArts operations, behind authentication and scenarios."""
+"""The ``/v2`` ModelArts operations: handlers, routes, and the checks in front of them."""

@@ -1,4 +1,4 @@
-"""The ModelArts route table and sub-app.
+"""The ModelArts operations: their handlers, and their routes under ``/v2``.
 
 Documented operations take their method and path from the contract (``operations.json``),
 so a route cannot drift from the documented URI; each route is named by its operation id.
@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.api import keys
-from emulator.api.authentication import authenticate
+from emulator.api.authentication import check_request
 from emulator.api.modelarts import datasets, samples, tasks
 from emulator.api.routing import Handler
 from emulator.api.scripted import apply_scenarios
@@ -40,18 +39,46 @@ DOCUMENTED: dict[str, Handler] = {
 }
 
 
-@web.middleware
-async def admit(request: web.Request, handler) -> web.StreamResponse:
-    """Authentication, then scenarios (unknown ``/v2`` paths too): one middleware where
-    there were two, as each layer costs every request."""
-    await authenticate(request, keys.shared(request, keys.CONFIG).auth)
-    return await apply_scenarios(request, handler)
+def add_modelarts_routes(app: web.Application, contract: Contract, auth: str) -> None:
+    """Mount the documented operations on ``app`` itself, each behind authentication and
+    scenarios, and send every other ``/v2`` path through the same two checks to its 404
+    (or 405 naming the allowed methods).
 
-
-def create_modelarts_app(contract: Contract) -> web.Application:
-    app = web.Application(middlewares=[admit])
+    Routes of the root app, not of a ``/v2`` sub-app: a sub-app costs every request a
+    second walk of the path and a wrapper per layer, and the start is the path contract
+    tests call most.
+    """
+    documented: list[web.AbstractResource] = []
     for operation_id, handler in DOCUMENTED.items():
         operation = contract.operations[operation_id]
-        path = operation.path.removeprefix(PREFIX)
-        app.router.add_route(operation.method, path, handler, name=operation_id)
-    return app
+        added = app.router.add_route(
+            operation.method, operation.path, _admitted(handler, auth), name=operation_id
+        )
+        documented.append(added.resource)
+    app.router.add_route("*", PREFIX + "{rest:(/.*)?}", _admitted(_undocumented(documented), auth))
+
+
+def _admitted(handler: Handler, auth: str) -> Handler:
+    """``handler`` behind authentication (in the server's ``--auth`` mode), then scenarios."""
+
+    async def admitted(request: web.Request) -> web.StreamResponse:
+        if auth != "off":
+            await check_request(request, strict=auth == "strict")
+        return await apply_scenarios(request, handler)
+
+    return admitted
+
+
+def _undocumented(documented: list[web.AbstractResource]) -> Handler:
+    """The answer to a ``/v2`` request no documented route takes: 405 with the methods
+    its path allows, else 404 (as the router would give, after the checks above)."""
+
+    async def undocumented(request: web.Request) -> web.StreamResponse:
+        allowed: set[str] = set()
+        for resource in documented:
+            allowed |= (await resource.resolve(request))[1]
+        if allowed:
+            raise web.HTTPMethodNotAllowed(request.method, allowed)
+        raise web.HTTPNotFound()
+
+    return undocumented
