@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -54,6 +55,31 @@ async def test_strict_mode_names_each_deviation_of_the_auto_grouping_example(str
     assert "$.type: unknown field" in body["error_msg"]
     assert "$.export_type: unknown field" in body["error_msg"]
     assert '$.config.n_clusters: expected integer, got string "2"' in body["error_msg"]
+
+
+async def test_a_body_sent_again_is_accepted_as_the_first_time(client):
+    example = load_example("start-auto-grouping.json")  # n_clusters "2": converted (lenient)
+
+    ids = [(await (await client.post(TASKS_URL, json=example)).json())["task_id"] for _ in "ab"]
+    tasks = [await (await client.get(f"{TASKS_URL}/{task_id}")).json() for task_id in ids]
+
+    assert ids[0] != ids[1]
+    assert tasks[0]["config"] == tasks[1]["config"]
+    assert tasks[0]["config"]["n_clusters"] == 2
+
+
+async def test_a_remembered_body_comes_back_as_a_new_copy_each_time(client):
+    validator = client.app[keys.CONTRACT].operations["CreateTask"].validator("request")
+    raw = b'{"config": {"n_clusters": "2", "inf_config_list": [{"instance_count": 1}]}}'
+    payload = json.loads(raw)
+    assert validator.validate(payload, strict=False, source=((), raw)) == []
+
+    _, first = validator.remembered(((), raw), strict=False)
+    first["config"]["inf_config_list"][0]["weight"] = 5
+    _, second = validator.remembered(((), raw), strict=False)
+
+    assert second == payload
+    assert "weight" not in second["config"]["inf_config_list"][0]
 
 
 async def test_strict_header_turns_strict_mode_on_for_one_request(client):

@@ -175,13 +175,16 @@ async def request_body(request: web.Request, *, objects: tuple[str, ...] = ()) -
     strict = is_strict(request, keys.shared(request, keys.CONFIG).strict)
     raw = await _received(request, strict)
     validator = operation_of(request).validator("request")
-    # The same raw body (with the same absent objects) gets the same refusal, known
-    # before it is parsed again.
+    # The same raw body (with the same absent objects) gets the same answer, known
+    # before it is parsed again: the same refusal, or the same body as it was accepted.
     source = (objects, raw)
     if validator is not None:
-        known = validator.known_refusal(source, strict=strict)
+        known = validator.remembered(source, strict=strict)
         if known is not None:
-            _refuse(request, known)
+            violations, accepted = known
+            if violations:
+                _refuse(request, violations)
+            return accepted
     body = _parsed(raw, strict)
     if isinstance(body, dict):
         for name in objects:

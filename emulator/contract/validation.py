@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import marshal
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -37,11 +38,13 @@ _JSON_TYPES = {
 }
 _COERCIBLE = {"integer", "number", "boolean"}
 _SHOWN_VALUE_LENGTH = 60
-# Refusals remembered per validator: contract tests send the same invalid bodies again and
-# again, and explaining a refusal (jsonschema) is most of the refusal path's cost. Bounded
-# in count and in size of the body they are remembered by.
-MAX_REMEMBERED_REFUSALS = 128  # with the size limit: at most 512 KiB a validator
+# Outcomes remembered per validator: contract tests send the same bodies again and again,
+# and explaining a refusal (jsonschema) is most of the refusal path's cost, as checking a
+# body and filling its defaults is a third of the accept path's. Bounded in count, in size
+# of the body they are remembered by and in size of what is kept for an accepted body.
+MAX_REMEMBERED_OUTCOMES = 128  # with the size limits: at most 1 MiB a validator
 MAX_REMEMBERED_SOURCE_BYTES = 4096
+MAX_REMEMBERED_PAYLOAD_BYTES = 4096
 _IMMUTABLE = (str, int, float, bool, type(None))
 
 
@@ -119,7 +122,8 @@ class PayloadValidator:
         self._strict = ContractValidator(closed_schema, registry=registry)
         self._texts = {False: text, True: closed_text}
         self._fast: dict[bool, Callable[[object], object]] = {}
-        self._refused: dict[tuple[bool, object], tuple[Violation, ...]] = {}
+        # A refusal's violations (a tuple), or an accepted payload as marshal bytes.
+        self._outcomes: dict[tuple[bool, object], tuple[Violation, ...] | bytes] = {}
         self._defaults: _Defaults | None = None
 
     def compile_fast(self, *, strict: bool) -> None:
@@ -144,7 +148,7 @@ class PayloadValidator:
 
         A payload without violations also gets its absent documented defaults (when
         ``fill_defaults``). ``source``, hashable and ending with the raw body the payload
-        was parsed from, names the payload for ``known_refusal`` when it is refused.
+        was parsed from, names the payload for ``remembered``.
         """
         violations = self._check(payload, strict)
         if not violations and self.fill_defaults:
@@ -152,18 +156,41 @@ class PayloadValidator:
                 plan = _defaults_plan(self.schema, self.schema.get("$defs", {}), {})
                 self._defaults = plan or _Defaults()
             _fill(payload, self._defaults)
-        if violations and _rememberable(source):
-            if len(self._refused) >= MAX_REMEMBERED_REFUSALS:
-                del self._refused[next(iter(self._refused))]  # the oldest goes
-            self._refused[(strict, source)] = tuple(violations)
+        if _rememberable(source):
+            if violations:
+                self._remember(strict, source, tuple(violations))
+            else:
+                try:
+                    kept = marshal.dumps(payload)
+                except ValueError:  # nested deeper than marshal goes: not remembered
+                    kept = None
+                if kept is not None and len(kept) <= MAX_REMEMBERED_PAYLOAD_BYTES:
+                    self._remember(strict, source, kept)
         return violations
 
-    def known_refusal(self, source: tuple | None, *, strict: bool) -> list[Violation] | None:
-        """The violations the payload ``source`` names was refused for before, if it was."""
-        if not self._refused or not _rememberable(source):
+    def _remember(self, strict: bool, source: tuple, outcome: tuple | bytes) -> None:
+        if len(self._outcomes) >= MAX_REMEMBERED_OUTCOMES:
+            del self._outcomes[next(iter(self._outcomes))]  # the oldest goes
+        self._outcomes[(strict, source)] = outcome
+
+    def remembered(
+        self, source: tuple | None, *, strict: bool
+    ) -> tuple[list[Violation], object] | None:
+        """What became of the payload ``source`` names when it was validated before, if it
+        was: ``(violations, None)`` for a refusal, ``([], payload)`` for an acceptance (the
+        payload converted and filled as then, a new copy the caller may change).
+
+        The payload comes back by ``marshal``: one call that builds the copy, where parsing
+        and checking the body again cost a third of a task start.
+        """
+        if not self._outcomes or not _rememberable(source):
             return None
-        known = self._refused.get((strict, source))
-        return None if known is None else list(known)
+        known = self._outcomes.get((strict, source))
+        if known is None:
+            return None
+        if type(known) is bytes:
+            return [], marshal.loads(known)
+        return list(known), None
 
     def _check(self, payload: object, strict: bool) -> list[Violation]:
         if self._passes_fast(payload, strict):
