@@ -255,13 +255,14 @@ def record_request(
     """Feed one answered aiohttp request under ``/v2`` (others are not the contract)."""
     if not request.path.startswith(MODELARTS_PREFIX):
         return
-    route = request.match_info.route
+    notes = keys.notes(request)
     if recorder is None:
         recorder = keys.shared(request, keys.COVERAGE)
+    operation = notes.operation  # named by the documented route that answered, if one did
     recorder.record(
-        getattr(route, "name", None),
+        operation.operation_id if operation is not None else None,
         status,
         error_code,
         list(request.query) if request.query_string else (),
-        keys.notes(request).raw_body,
+        notes.raw_body,
     )

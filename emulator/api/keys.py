@@ -15,7 +15,7 @@ from aiohttp import web
 if TYPE_CHECKING:
     from emulator.auth.identity import Identities
     from emulator.config import Config
-    from emulator.contract import Contract
+    from emulator.contract import Contract, Operation
     from emulator.coverage import CoverageRecorder
     from emulator.domain.service import Emulator
     from emulator.domain.timeline import Timeline
@@ -61,6 +61,7 @@ class Notes:
     validation: str = "passed"
     decision: Decision | None = None
     timeline: Timeline | None = None  # a scenario's timeline for the task this starts
+    operation: Operation | None = None  # the documented operation a /v2 route serves
 
 
 NOTES: web.RequestKey[Notes] = web.RequestKey("notes")
@@ -79,5 +80,7 @@ def notes(request: web.Request) -> Notes:
 
 def shared(request: web.Request, key: web.AppKey[_Service]) -> _Service:
     """A shared service of the emulator: ``config_dict[key]`` without its cost."""
-    services = notes(request).services
-    return services[key] if services is not None else request.config_dict[key]
+    try:
+        return request[NOTES].services[key]  # type: ignore[index]
+    except (KeyError, TypeError):  # no notes, or none naming the services
+        return request.config_dict[key]

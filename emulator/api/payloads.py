@@ -8,6 +8,7 @@ import json
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.codes import (
     BODY_TIMEOUT,
     BODY_TOO_LARGE,
@@ -151,13 +152,16 @@ def _parsed(raw: bytes, strict: bool) -> object:
 
 
 def operation_of(request: web.Request) -> Operation:
-    """The documented operation whose route answered (routes are named by operation id)."""
-    return keys.shared(request, keys.CONTRACT).operations[request.match_info.route.name]
+    """The documented operation whose route answered (emulator/api/modelarts/routes.py)."""
+    operation = keys.notes(request).operation
+    if operation is None:
+        raise LookupError(f"{request.method} {request.path} is not a documented operation")
+    return operation
 
 
 def documented_response(request: web.Request, body: object, status: int = 200) -> web.Response:
     """The answer of a documented operation, with every field its response table lists."""
-    return web.json_response(operation_of(request).complete_response(status, body), status=status)
+    return json_response(operation_of(request).complete_response(status, body), status=status)
 
 
 def _refuse(request: web.Request, violations: list) -> None:

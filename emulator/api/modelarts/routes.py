@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from emulator.api import keys
 from emulator.api.authentication import check_request
 from emulator.api.modelarts import datasets, samples, tasks
 from emulator.api.routing import Handler
 from emulator.api.scripted import apply_scenarios
-from emulator.contract import Contract
+from emulator.contract import Contract, Operation
 
 PREFIX = "/v2"
 
@@ -51,17 +52,19 @@ def add_modelarts_routes(app: web.Application, contract: Contract, auth: str) ->
     documented: list[web.AbstractResource] = []
     for operation_id, handler in DOCUMENTED.items():
         operation = contract.operations[operation_id]
-        added = app.router.add_route(
-            operation.method, operation.path, _admitted(handler, auth), name=operation_id
-        )
+        admitted = _admitted(handler, auth, operation)
+        added = app.router.add_route(operation.method, operation.path, admitted, name=operation_id)
         documented.append(added.resource)
-    app.router.add_route("*", PREFIX + "{rest:(/.*)?}", _admitted(_undocumented(documented), auth))
+    undocumented = _admitted(_undocumented(documented), auth, None)
+    app.router.add_route("*", PREFIX + "{rest:(/.*)?}", undocumented)
 
 
-def _admitted(handler: Handler, auth: str) -> Handler:
-    """``handler`` behind authentication (in the server's ``--auth`` mode), then scenarios."""
+def _admitted(handler: Handler, auth: str, operation: Operation | None) -> Handler:
+    """``handler`` behind authentication (in the server's ``--auth`` mode), then scenarios;
+    the request's notes name its documented ``operation`` for the layers below."""
 
     async def admitted(request: web.Request) -> web.StreamResponse:
+        keys.notes(request).operation = operation
         if auth != "off":
             await check_request(request, strict=auth == "strict")
         return await apply_scenarios(request, handler)
