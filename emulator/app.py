@@ -34,8 +34,9 @@ from emulator.api.iam import discovery
 from emulator.api.iam.routes import PREFIX as IAM_PREFIX
 from emulator.api.iam.routes import ROUTES as IAM_ROUTES
 from emulator.api.iam.routes import create_iam_app
+from emulator.api.json_body import json_response
 from emulator.api.modelarts.routes import DOCUMENTED, add_modelarts_routes
-from emulator.api.observe import observe
+from emulator.api.observe import observer
 from emulator.api.payloads import MAX_BODY_BYTES
 from emulator.api.routing import OBJECT, RouteTable, add_routes, published, route
 from emulator.codes import INVALID_REQUEST
@@ -71,7 +72,7 @@ async def _openapi(request: web.Request) -> web.Response:
             INVALID_REQUEST, detail=f"mode: expected strict or lenient, got {mode!r}"
         )
     document = openapi_document(request.app[keys.CONTRACT])
-    return web.json_response(lenient_document(document) if mode == "lenient" else document)
+    return json_response(lenient_document(document) if mode == "lenient" else document)
 
 
 ROOT_ROUTES: RouteTable = [
@@ -104,7 +105,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         duration_ms=int(config.task_duration * 1000),
         max_running_per_dataset=config.max_running_tasks,
     )
-    app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.middlewares.append(observer(app))
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
     app[keys.EMULATOR] = Emulator(seed, store, clock, settings)
