@@ -29,6 +29,15 @@ START_BODY = json.dumps(
     {"task_type": "auto-label", "collect_key_sample": True, "config": {"algorithm_type": "fast"}}
 ).encode()
 INVALID_BODY = b'{"task_type": 7, "config": []}'
+
+
+def _new_start_body(number: int) -> bytes:
+    """A task start whose bytes no earlier request sent (validation remembers bodies)."""
+    config = {"algorithm_type": "fast", "description": f"start {number:08d}"}
+    body = {"task_type": "auto-label", "collect_key_sample": True, "config": config}
+    return json.dumps(body).encode()
+
+
 WARM_UP = 200
 SHOWN_FILES = 12
 
@@ -78,11 +87,13 @@ def _emulator_app() -> web.Application:
     return emulator_app.create_app(config)
 
 
-async def _count(app: web.Application, body: bytes, requests: int) -> collections.Counter:
-    """Bytecodes per file over ``requests`` requests, after a warm-up."""
-    for _ in range(WARM_UP):
-        await app._handle(_request(app, body))
-    prepared = [_request(app, body) for _ in range(requests)]
+async def _count(app: web.Application, body, requests: int) -> collections.Counter:
+    """Bytecodes per file over ``requests`` requests, after a warm-up; ``body`` is the
+    same bytes for each request, or a function of the request's number."""
+    make = body if callable(body) else lambda _number: body
+    for number in range(WARM_UP):
+        await app._handle(_request(app, make(number)))
+    prepared = [_request(app, make(WARM_UP + number)) for number in range(requests)]
     counts: collections.Counter = collections.Counter()
 
     def trace(frame, event, _arg):
@@ -115,6 +126,7 @@ async def main(requests: int) -> None:
     for name, make, body in (
         ("bare aiohttp", _bare_app, START_BODY),
         ("validated task start", _emulator_app, START_BODY),
+        ("validated task start, a body not sent before", _emulator_app, _new_start_body),
         ("invalid body (400)", _emulator_app, INVALID_BODY),
     ):
         app = make()

@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.codes import (
     API_MISSING,
     BODY_TIMEOUT,
@@ -35,7 +36,7 @@ def error_response(request: web.Request, error: ServiceError) -> web.Response:
         keys.notes(request).error_code = error.code
         if error.code in REQUEST_REFUSALS and not _scripted(request):
             refusals.info("%s %s refused: %s %s", request.method, request.path, *body.values())
-    response = web.json_response(body, status=status, headers=error.headers)
+    response = json_response(body, status=status, headers=error.headers)
     if status in (408, 413):
         response.force_close()  # the rest of the body is never read
     return response

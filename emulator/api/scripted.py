@@ -12,6 +12,7 @@ import logging
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.api.payloads import read_body
 from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import Decision
@@ -113,7 +114,7 @@ async def _answer(
     body = render(scripted.body, context)
     if isinstance(body, str):
         return web.Response(status=status, text=body, headers=headers)
-    return web.json_response(body, status=status, headers=headers)
+    return json_response(body, status=status, headers=headers)
 
 
 async def _fault(request: web.Request, scripted: Response) -> web.StreamResponse:

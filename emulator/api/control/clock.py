@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.api.payloads import read_json
 from emulator.codes import INVALID_REQUEST
 from emulator.domain.clock import ClockError
@@ -21,7 +22,7 @@ def _clock_body(request: web.Request) -> dict:
 
 async def get_clock(request: web.Request) -> web.Response:
     """GET /_emulator/clock"""
-    return web.json_response(_clock_body(request))
+    return json_response(_clock_body(request))
 
 
 def _milliseconds(body: object) -> int:
@@ -50,4 +51,4 @@ async def advance_clock(request: web.Request) -> web.Response:
         emulator.advance_clock(milliseconds)
     except ClockError as error:
         raise ModelArtsError(INVALID_REQUEST, detail=f"The clock cannot move: {error}.") from None
-    return web.json_response(_clock_body(request))
+    return json_response(_clock_body(request))

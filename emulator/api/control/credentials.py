@@ -6,6 +6,7 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.api.iam.tokens import iso_time
+from emulator.api.json_body import json_response
 from emulator.api.payloads import read_json
 from emulator.auth.identity import Credential, IdentityError
 from emulator.codes import INVALID_REQUEST
@@ -37,7 +38,7 @@ async def mint_token(request: web.Request) -> web.Response:
     token = identities.issue(
         user, ["token"], keys.shared(request, keys.EMULATOR).clock, project=project
     )
-    return web.json_response(
+    return json_response(
         {"token": token.value, "expires_at": iso_time(token.expires_ms)}, status=201
     )
 
@@ -51,7 +52,7 @@ async def expire_token(request: web.Request) -> web.Response:
         )
     except IdentityError as error:
         raise ModelArtsError(INVALID_REQUEST, http_status=404, detail=str(error)) from None
-    return web.json_response({"expires_at": iso_time(token.expires_ms)})
+    return json_response({"expires_at": iso_time(token.expires_ms)})
 
 
 async def add_credential(request: web.Request) -> web.Response:
@@ -67,4 +68,4 @@ async def add_credential(request: web.Request) -> web.Response:
             str(body["access_key"]), str(body["secret_key"]), user, body.get("security_token")
         )
     )
-    return web.json_response({"access_key": body["access_key"], "user": user.name}, status=201)
+    return json_response({"access_key": body["access_key"], "user": user.name}, status=201)

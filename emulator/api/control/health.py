@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.obs.deferred import FAILED
 
 # How long a health request waits for OBS storage still loading (it takes well under 1 s).
@@ -33,4 +34,4 @@ async def health(request: web.Request) -> web.Response:
         "obs": obs,
         "obs_url": obs_url,
     }
-    return web.json_response(body, status=200 if ready else 503)
+    return json_response(body, status=200 if ready else 503)

@@ -7,6 +7,7 @@ import json
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.api.payloads import read_json
 from emulator.codes import INVALID_REQUEST
 from emulator.errors import ModelArtsError
@@ -30,7 +31,7 @@ async def read_journal(request: web.Request) -> web.Response:
         if not (limit.isascii() and limit.isdigit() and len(limit) <= 9):
             raise ModelArtsError(INVALID_REQUEST, detail="limit: expected a whole number")
         entries = entries[-int(limit) :] if int(limit) else []
-    return web.json_response({"requests": entries, "total": len(entries)})
+    return json_response({"requests": entries, "total": len(entries)})
 
 
 async def clear_journal(request: web.Request) -> web.Response:
@@ -80,7 +81,7 @@ async def verify(request: web.Request) -> web.Response:
     body = {"count": len(matched), "requests": matched}
     expected = criteria.get("expect")
     status = 417 if expected is not None and expected != len(matched) else 200
-    return web.json_response(body, status=status)
+    return json_response(body, status=status)
 
 
 def _view_of(entry: dict) -> RequestView:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.api.payloads import read_json
 from emulator.codes import INVALID_REQUEST
 from emulator.errors import ModelArtsError
@@ -33,4 +34,4 @@ async def reset(request: web.Request) -> web.Response:
         book.restore()
         keys.shared(request, keys.JOURNAL).clear()
         keys.shared(request, keys.IDENTITIES).reset()
-    return web.json_response({"reset": target or "everything"})
+    return json_response({"reset": target or "everything"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.api import keys
+from emulator.api.json_body import json_response
 from emulator.api.payloads import read_body
 from emulator.codes import EMPTY_REQUEST, INVALID_REQUEST
 from emulator.errors import ModelArtsError
@@ -40,7 +41,7 @@ async def _scenario_from_body(request: web.Request) -> Scenario:
 
 async def list_scenarios(request: web.Request) -> web.Response:
     book = keys.shared(request, keys.SCENARIOS)
-    return web.json_response(
+    return json_response(
         {"scenarios": [_summary(book, s) for s in book.scenarios.values()], "active": book.active}
     )
 
@@ -57,7 +58,7 @@ async def load_scenario(request: web.Request) -> web.Response:
             http_status=409,
             detail=f"{conflict}; PUT /_emulator/scenarios/{scenario.name} replaces it",
         ) from None
-    return web.json_response(_summary(book, scenario), status=201)
+    return json_response(_summary(book, scenario), status=201)
 
 
 async def replace_scenario(request: web.Request) -> web.Response:
@@ -69,12 +70,12 @@ async def replace_scenario(request: web.Request) -> web.Response:
         )
     book = keys.shared(request, keys.SCENARIOS)
     book.add(scenario, replace=True)
-    return web.json_response(_summary(book, scenario))
+    return json_response(_summary(book, scenario))
 
 
 async def get_scenario(request: web.Request) -> web.Response:
     book = keys.shared(request, keys.SCENARIOS)
-    return web.json_response(_summary(book, book.get(request.match_info["name"])))
+    return json_response(_summary(book, book.get(request.match_info["name"])))
 
 
 async def delete_scenario(request: web.Request) -> web.Response:
@@ -85,11 +86,11 @@ async def delete_scenario(request: web.Request) -> web.Response:
 async def activate_scenario(request: web.Request) -> web.Response:
     book = keys.shared(request, keys.SCENARIOS)
     book.activate(request.match_info["name"])
-    return web.json_response(_summary(book, book.get(request.match_info["name"])))
+    return json_response(_summary(book, book.get(request.match_info["name"])))
 
 
 async def deactivate_scenario(request: web.Request) -> web.Response:
     book = keys.shared(request, keys.SCENARIOS)
     scenario = book.get(request.match_info["name"])
     book.deactivate(scenario.name)
-    return web.json_response(_summary(book, scenario))
+    return json_response(_summary(book, scenario))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from emulator.api.json_body import json_response
+
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
 UPDATED = "2025-08-26T00:00:00Z"  # the date of the reference pages the emulator follows
 
@@ -22,9 +24,9 @@ def _version(request: web.Request) -> dict:
 
 async def versions(request: web.Request) -> web.Response:
     """GET /: the identity API versions (Keystone answers 300 Multiple Choices)."""
-    return web.json_response({"versions": {"values": [_version(request)]}}, status=300)
+    return json_response({"versions": {"values": [_version(request)]}}, status=300)
 
 
 async def version(request: web.Request) -> web.Response:
     """GET /v3: the v3 identity API."""
-    return web.json_response({"version": _version(request)})
+    return json_response({"version": _version(request)})

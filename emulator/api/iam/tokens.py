@@ -12,6 +12,7 @@ from aiohttp import web
 
 from emulator.api import keys
 from emulator.api.authentication import check_request, signing_access_key
+from emulator.api.json_body import json_response
 from emulator.api.payloads import read_json
 from emulator.auth.identity import (
     Domain,
@@ -218,7 +219,7 @@ async def issue_token(request: web.Request) -> web.Response:
     scope = _field(document, "auth", "scope")
     project, domain_scope = _scope(identities, scope, user, strict=strict)
     token = identities.issue(user, methods, clock, project=project, domain_scope=domain_scope)
-    return web.json_response(
+    return json_response(
         _token_body(request, identities, token),
         status=201,
         headers={"X-Subject-Token": token.value},
@@ -264,7 +265,7 @@ async def validate_token(request: web.Request) -> web.Response:
         raise missing
     if domain is not None and token.user.domain.domain_id != domain.domain_id:
         raise missing
-    return web.json_response(
+    return json_response(
         _token_body(request, identities, token), headers={"X-Subject-Token": token.value}
     )
 
@@ -298,7 +299,7 @@ async def list_projects(request: web.Request) -> web.Response:
         home = _requester(request, identities)
         projects = [identities.adopt_project(project_id=None, name=name, domain=home)]
     base = f"{request.scheme}://{request.host}/v3/projects"
-    return web.json_response(
+    return json_response(
         {
             "projects": [_project_body(p, identities.region) for p in projects],
             "links": {"self": base, "next": None, "previous": None},
