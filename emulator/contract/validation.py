@@ -14,6 +14,7 @@ validator was made with ``fill_defaults``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
@@ -169,8 +170,11 @@ class PayloadValidator:
         return violations
 
     def _remember(self, strict: bool, source: tuple, outcome: tuple | bytes) -> None:
+        """Keep ``outcome``; the oldest goes when full. Apps of one process share a
+        contract, so two threads may evict at once: the one that comes second skips."""
         if len(self._outcomes) >= MAX_REMEMBERED_OUTCOMES:
-            del self._outcomes[next(iter(self._outcomes))]  # the oldest goes
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del self._outcomes[next(iter(self._outcomes))]
         self._outcomes[(strict, source)] = outcome
 
     def remembered(
@@ -183,8 +187,8 @@ class PayloadValidator:
         The payload comes back by ``marshal``: one call that builds the copy, where parsing
         and checking the body again cost a third of a task start.
         """
-        if not self._outcomes or not _rememberable(source):
-            return None
+        if not self._outcomes or source is None or len(source[-1]) > MAX_REMEMBERED_SOURCE_BYTES:
+            return None  # (a large body is not even hashed)
         known = self._outcomes.get((strict, source))
         if known is None:
             return None
