@@ -1,13 +1,15 @@
 """Costs that must not grow with history: list, get and stop at 1,000 and 100,000 tasks;
-a task start on a dataset of 16 samples and of 100,000.
+a task start, a dataset's details and statistics, sample listings (every sample, first and
+last page; labeled samples, newest first) and one sample's details on a dataset of 16
+samples and of 100,000.
 
     python benchmarks/history.py [--small 1000] [--large 100000] [--samples 100000]
 
 In-process domain timing (no HTTP): the emulator's ``Tasks`` with the bundled seed, the
 tasks started as the benchmark's task start does (auto labeling, every task kept running).
 Prints microseconds per call at each size and the ratio large/small (target <= 1.2x).
-The start is timed on the seeded dataset (16 samples) and on the same dataset with
-unlabeled samples added up to ``--samples``.
+The dataset calls are timed on the seeded dataset (16 samples) and on the same dataset
+with unlabeled samples added up to ``--samples``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from emulator.api import keys
 from emulator.app import create_app
 from emulator.config import Config
 from emulator.demo import DEMO_TASKS_PATH
+from emulator.domain.model import SampleFilter, SampleState
 
 START = {
     "task_type": "auto-label",
@@ -70,19 +73,38 @@ def _calls(task_count: int) -> dict:
     }
 
 
-def _start_call(sample_count: int) -> tuple[object, int]:
-    """A task start on the seeded dataset holding ``sample_count`` samples (at least the
-    seed's), and how many it holds."""
+def _sample_calls(sample_count: int) -> tuple[dict, int]:
+    """The calls to time on the seeded dataset holding ``sample_count`` samples (at least
+    the seed's; the added ones unlabeled), and how many it holds: a task start, and what
+    the dataset and sample operations ask of the domain."""
     tasks = _tasks()
+    datasets = tasks.datasets
     project_id, dataset_id = _ids()
-    dataset = tasks.datasets.get(project_id, dataset_id)
-    tasks.datasets.discover(dataset)
+    dataset = datasets.get(project_id, dataset_id)
+    datasets.discover(dataset)
     missing = sample_count - len(dataset.samples)
     if missing > 0:
         entries = [{"name": f"added-{n}.jpg"} for n in range(missing)]
-        tasks.datasets.add_samples(project_id, dataset_id, entries)
+        datasets.add_samples(project_id, dataset_id, entries)
     body = json.dumps(START)
-    return (lambda: tasks.start(project_id, dataset_id, json.loads(body))), len(dataset.samples)
+    every, labeled = SampleFilter(), SampleFilter(state=SampleState.LABELED, newest_first=True)
+    last_page = (len(dataset.samples) // 10 - 1) * 10
+    middle = sorted(dataset.samples)[len(dataset.samples) // 2]
+    calls = {
+        "start_us": lambda: tasks.start(project_id, dataset_id, json.loads(body)),
+        "get_dataset_us": lambda: datasets.statistics(project_id, dataset_id),
+        "list_samples_first_page_us": lambda: datasets.find_samples(project_id, dataset_id, every)[
+            :10
+        ],
+        "list_samples_last_page_us": lambda: datasets.find_samples(project_id, dataset_id, every)[
+            last_page : last_page + 10
+        ],
+        "list_labeled_samples_us": lambda: datasets.find_samples(project_id, dataset_id, labeled)[
+            :10
+        ],
+        "describe_sample_us": lambda: datasets.sample(project_id, dataset_id, middle),
+    }
+    return calls, len(dataset.samples)
 
 
 def _alternating(calls: dict, small: int, large: int, plan: dict) -> dict:
@@ -107,9 +129,10 @@ def compare(small: int = 1_000, large: int = 100_000) -> dict:
 
 
 def compare_samples(large: int = 100_000) -> dict:
-    """A task start on the seeded dataset as seeded, and with ``large`` samples."""
-    (small_call, small), (large_call, large) = _start_call(0), _start_call(large)
-    calls = {small: {"start_us": small_call}, large: {"start_us": large_call}}
+    """A task start and the dataset and sample reads on the seeded dataset as seeded, and
+    with ``large`` samples."""
+    (small_calls, small), (large_calls, large) = _sample_calls(0), _sample_calls(large)
+    calls = {small: small_calls, large: large_calls}
     return _alternating(calls, small, large, {"start_us": (5, STARTS)})
 
 

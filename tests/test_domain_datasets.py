@@ -19,7 +19,12 @@ from emulator.codes import (
     SAMPLE_MISSING,
 )
 from emulator.domain.clock import ManualClock
-from emulator.domain.datasets import Datasets, inner_work_path, sample_id_for
+from emulator.domain.datasets import (
+    MAX_KEPT_FINDINGS,
+    Datasets,
+    inner_work_path,
+    sample_id_for,
+)
 from emulator.domain.model import Dataset, DatasetType, SampleFilter, SampleState
 from tests.domain_support import FakeStorage, refused_with
 
@@ -520,7 +525,7 @@ def test_a_data_source_in_a_missing_bucket_is_refused_for_that_entry(datasets):
     )
 
     assert (outcome.success, outcome.name, outcome.error_code) == (False, "c.jpg", BUCKET_MISSING)
-    assert datasets.samples(PROJECT, dataset.dataset_id)[1] == []
+    assert datasets.samples(PROJECT, dataset.dataset_id)[1] == ()
 
 
 def test_adding_samples_to_an_unknown_dataset_is_refused(datasets):
@@ -618,7 +623,7 @@ def test_deleting_a_sample_with_its_source_removes_the_object(datasets, store):
     datasets.delete_samples(PROJECT, dataset.dataset_id, [sample_id], True)
 
     assert store.get_object("data-bucket", "images/a.jpg") is None
-    assert datasets.samples(PROJECT, dataset.dataset_id)[1] == []
+    assert datasets.samples(PROJECT, dataset.dataset_id)[1] == ()
 
 
 def test_deleting_with_its_source_a_sample_whose_key_no_request_path_could_name(datasets, store):
@@ -734,6 +739,28 @@ def test_criteria_combine(datasets, varied):
     assert _found(datasets, varied, state=SampleState.LABELED, label_name="rose") == ["a", "b"]
 
 
+def test_a_finding_kept_for_a_filter_follows_a_later_change(datasets, varied):
+    dataset, ids = varied
+    assert _found(datasets, varied, state=SampleState.UNLABELED) == ["c"]
+
+    datasets.update_samples(
+        PROJECT, dataset.dataset_id, [{"sample_id": ids["c"], "labels": [{"name": "lily"}]}]
+    )
+
+    assert _found(datasets, varied, state=SampleState.UNLABELED) == []
+    assert _found(datasets, varied, state=SampleState.LABELED) == ["a", "b", "c", "f"]
+
+
+def test_more_filters_than_are_kept_each_find_what_they_ask_for(datasets, varied):
+    scores = [(round(0.01 * n, 2), None) for n in range(MAX_KEPT_FINDINGS + 4)]
+    first = [_found(datasets, varied, low_score=low, high_score=high) for low, high in scores]
+
+    again = [_found(datasets, varied, low_score=low, high_score=high) for low, high in scores]
+
+    assert again == first
+    assert first[0] == ["d", "e"]
+
+
 def test_finding_in_an_unknown_dataset_is_refused(datasets):
     with refused_with(DATASET_MISSING):
         datasets.find_samples(PROJECT, "no-such-dataset", SampleFilter())
@@ -756,6 +783,17 @@ def test_statistics_count_samples_by_state(datasets, varied):
         2,
     )
     assert stats.deleted == 1
+
+
+def test_statistics_follow_a_change_after_they_were_counted(datasets, varied):
+    dataset, ids = varied
+    before = datasets.statistics(PROJECT, dataset.dataset_id)
+
+    datasets.delete_samples(PROJECT, dataset.dataset_id, [ids["c"]], False)
+    after = datasets.statistics(PROJECT, dataset.dataset_id)
+
+    assert (before.total, before.unlabeled, before.deleted) == (6, 1, 0)
+    assert (after.total, after.unlabeled, after.deleted) == (5, 0, 1)
 
 
 def test_statistics_count_labels_over_labeled_samples_only(datasets, varied):

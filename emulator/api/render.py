@@ -7,11 +7,9 @@ import time
 from emulator.domain.datasets import inner_work_path
 from emulator.domain.model import (
     BatchOutcome,
-    Dataset,
     DatasetStatistics,
     Label,
     Sample,
-    SampleState,
     Task,
     TaskType,
 )
@@ -36,10 +34,8 @@ def label(entry: Label) -> dict:
     return body
 
 
-def dataset(entry: Dataset, running_task_ids: list[str]) -> dict:
-    samples = list(entry.samples.values())
-    labeled = sum(1 for s in samples if s.state == SampleState.LABELED)
-    unconfirmed = sum(1 for s in samples if s.state == SampleState.TO_CONFIRM)
+def dataset(counted: DatasetStatistics, running_task_ids: list[str]) -> dict:
+    entry = counted.dataset
     inner = inner_work_path(entry)
     return {
         "dataset_id": entry.dataset_id,
@@ -60,9 +56,9 @@ def dataset(entry: Dataset, running_task_ids: list[str]) -> dict:
         "inner_log_path": f"{inner}logs/",
         "inner_temp_path": f"{inner}temp/",
         "inner_task_path": f"{inner}task/",
-        "total_sample_count": len(samples),
-        "annotated_sample_count": labeled,
-        "unconfirmed_sample_count": unconfirmed,
+        "total_sample_count": counted.total,
+        "annotated_sample_count": counted.labeled,
+        "unconfirmed_sample_count": counted.awaiting_confirmation,
         "labels": [label(item) for item in entry.labels],
         "exist_running_task": bool(running_task_ids),
         "running_tasks_id": running_task_ids,

@@ -45,6 +45,8 @@ SAMPLE_TYPE_BY_DATASET = {
     DatasetType.VIDEO: 6,
     DatasetType.FREE_FORMAT: 9,
 }
+# Sample listings' findings kept per dataset until it changes (each holds the samples found).
+MAX_KEPT_FINDINGS = 8
 
 
 def sample_id_for(source: str) -> str:
@@ -221,21 +223,36 @@ class Datasets:
                 size=stored.size,
             )
 
-    def samples(self, project_id: str, dataset_id: str) -> tuple[Dataset, list[Sample]]:
+    def samples(self, project_id: str, dataset_id: str) -> tuple[Dataset, tuple[Sample, ...]]:
+        """The dataset, and its samples oldest first (sorted again only after a change)."""
         dataset = self.get(project_id, dataset_id)
         self.discover(dataset)
-        return dataset, sorted(dataset.samples.values(), key=lambda s: (s.sample_time_ms, s.source))
+        return dataset, dataset.derived("samples_in_order", _in_order)
 
-    def find_samples(self, project_id: str, dataset_id: str, wanted: SampleFilter) -> list[Sample]:
-        """The dataset's samples that ``wanted`` admits, oldest first unless it says newest."""
-        _, samples = self.samples(project_id, dataset_id)
-        found = [sample for sample in samples if wanted.admits(sample)]
-        if wanted.newest_first:
-            found.reverse()
+    def find_samples(
+        self, project_id: str, dataset_id: str, wanted: SampleFilter
+    ) -> tuple[Sample, ...]:
+        """The dataset's samples that ``wanted`` admits, oldest first unless it says newest.
+
+        The last few filters' findings are kept until the dataset changes, so paging
+        through a listing costs a page, not a walk of every sample.
+        """
+        dataset, samples = self.samples(project_id, dataset_id)
+        kept: dict[SampleFilter, tuple[Sample, ...]]
+        kept = dataset.derived("found_samples", _no_findings)
+        found = kept.get(wanted)
+        if found is None:
+            found = tuple(sample for sample in samples if wanted.admits(sample))
+            if wanted.newest_first:
+                found = found[::-1]
+            if len(kept) >= MAX_KEPT_FINDINGS:
+                del kept[next(iter(kept))]  # the oldest goes
+            kept[wanted] = found
         return found
 
     def sample(self, project_id: str, dataset_id: str, sample_id: str) -> Sample:
-        dataset, _ = self.samples(project_id, dataset_id)
+        dataset = self.get(project_id, dataset_id)
+        self.discover(dataset)
         sample = dataset.samples.get(sample_id)
         if sample is None:
             raise ModelArtsError(
@@ -339,7 +356,18 @@ class Datasets:
         return results
 
     def statistics(self, project_id: str, dataset_id: str) -> DatasetStatistics:
-        dataset, samples = self.samples(project_id, dataset_id)
+        """The dataset's statistics, once objects uploaded since the last look are samples."""
+        dataset = self.get(project_id, dataset_id)
+        self.discover(dataset)
+        return self.statistics_of(dataset)
+
+    def statistics_of(self, dataset: Dataset) -> DatasetStatistics:
+        """The dataset's statistics as its samples are now (counted again only after a
+        change, so getting and listing datasets cost the same with any number of samples)."""
+        return dataset.derived("statistics", self._count)
+
+    def _count(self, dataset: Dataset) -> DatasetStatistics:
+        samples = dataset.derived("samples_in_order", _in_order)
         by_state = dict.fromkeys(
             (SampleState.LABELED, SampleState.UNLABELED, SampleState.TO_CONFIRM), 0
         )
@@ -374,6 +402,14 @@ class Datasets:
             hard=hard,
             labels=labels,
         )
+
+
+def _in_order(dataset: Dataset) -> tuple[Sample, ...]:
+    return tuple(sorted(dataset.samples.values(), key=lambda s: (s.sample_time_ms, s.source)))
+
+
+def _no_findings(_dataset: Dataset) -> dict:
+    return {}
 
 
 def _missing(sample_id: str) -> BatchOutcome:

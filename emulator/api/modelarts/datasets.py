@@ -47,7 +47,8 @@ async def list_datasets(request: web.Request) -> web.Response:
 
 
 def _listed(request: web.Request, dataset: Dataset, preview: bool) -> dict:
-    body = render.dataset(dataset, _running(request, dataset.dataset_id))
+    counted = _emulator(request).datasets.statistics_of(dataset)
+    body = render.dataset(counted, _running(request, dataset.dataset_id))
     if preview:
         project_id = request.match_info["project_id"]
         samples = _emulator(request).datasets.find_samples(
@@ -61,8 +62,8 @@ async def get_dataset(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}"""
     request_query(request)
     project_id, dataset_id = _ids(request)
-    dataset, _ = _emulator(request).datasets.samples(project_id, dataset_id)
-    return documented_response(request, render.dataset(dataset, _running(request, dataset_id)))
+    counted = _emulator(request).datasets.statistics(project_id, dataset_id)
+    return documented_response(request, render.dataset(counted, _running(request, dataset_id)))
 
 
 async def update_dataset(request: web.Request) -> web.Response:
