@@ -256,6 +256,9 @@ def main() -> int:
             results[f"invalid_{count}"] = wrk(
                 base + TASKS, "invalid_task.lua", count, args.duration, pid
             )
+            results[f"start_new_body_{count}"] = wrk(
+                base + TASKS, "start_new_body.lua", count, args.duration, pid
+            )
             results[f"get_{count}"] = wrk(
                 f"{base}{TASKS}/{task_id}", "get_task.lua", count, args.duration, pid
             )
@@ -330,6 +333,14 @@ def table(results: dict, connections: list[int]) -> str:
                 f">= {target:.0%} of bare, p99 <= 2x bare's | "
                 f"{_met(share >= target)}; p99 {_met(p99_ok)} |"
             )
+        new_body = results[f"start_new_body_{count}"]
+        rows.append(
+            f"| validated task start, a body not sent before, {count} connections | "
+            f"{new_body['rps']:.0f} req/s, p99 {new_body['p99_ms']:.1f} ms, "
+            f"{new_body['cpu_us']:.0f} us CPU | {_share(new_body['rps'], bare['rps'])}; "
+            f"{_share(bare['cpu_us'], new_body['cpu_us'])} | (none: the target's is one body "
+            "sent again) | |"
+        )
         get = results[f"get_{count}"]
         rows.append(
             f"| GET task, {count} connections | {get['rps']:.0f} req/s, "
