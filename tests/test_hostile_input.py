@@ -64,6 +64,39 @@ async def test_bad_body_is_refused_and_the_server_keeps_serving(client, case):
     await _still_serving(client)
 
 
+@pytest.mark.parametrize("strict", [False, True])
+async def test_nesting_just_inside_what_json_parsing_allows_is_refused_not_failed(
+    make_client, strict
+):
+    """Between the depth the JSON parser stops at and the one jsonschema can explain: a
+    400 at every depth (the window moves with the stack, so a range is sent)."""
+    client = await make_client(strict=strict)
+    statuses = set()
+    for depth in range(900, 1000, 4):
+        nested = "[" * depth + "]" * depth
+        body = f'{{"task_type": "auto-label", "config": {{"parameters": [{nested}]}}}}'
+        response = await client.post(
+            TASKS_URL, data=body, headers={"Content-Type": "application/json"}
+        )
+        statuses.add(response.status)
+        await response.read()
+
+    assert statuses == {400}
+    await _still_serving(client)
+
+
+async def test_a_refusal_names_a_hundred_violations_then_counts_the_rest(client):
+    labels = {"labels": [1] * 250}
+    url = TASKS_URL.removesuffix("/tasks") + "/data-annotations/labels"
+
+    response = await client.post(url, json=labels)
+
+    message = (await response.json())["error_msg"]
+    assert response.status == 400
+    assert message.count("expected object") == 100
+    assert message.endswith("$: 150 more violations")
+
+
 async def test_one_megabyte_string_is_read(client):
     response = await client.post(TASKS_URL, json={"config": {"description": "x" * 1_000_000}})
 

@@ -43,9 +43,13 @@ _SHOWN_VALUE_LENGTH = 60
 # and explaining a refusal (jsonschema) is most of the refusal path's cost, as checking a
 # body and filling its defaults is a third of the accept path's. Bounded in count, in size
 # of the body they are remembered by and in size of what is kept for an accepted body.
-MAX_REMEMBERED_OUTCOMES = 128  # with the size limits: at most 1 MiB a validator
+MAX_REMEMBERED_OUTCOMES = 128
 MAX_REMEMBERED_SOURCE_BYTES = 4096
 MAX_REMEMBERED_PAYLOAD_BYTES = 4096
+# A refusal names this many violations, then says how many more there were: a 4 KiB body
+# can break a rule two thousand times, and its message (kept, logged, journaled) would be
+# a hundred kilobytes. With the limits above a validator keeps at most about 3 MiB.
+MAX_LISTED_VIOLATIONS = 100
 _IMMUTABLE = (str, int, float, bool, type(None))
 
 
@@ -199,6 +203,12 @@ class PayloadValidator:
     def _check(self, payload: object, strict: bool) -> list[Violation]:
         if self._passes_fast(payload, strict):
             return []
+        try:
+            return self._explained(payload, strict)
+        except RecursionError:  # jsonschema walks nesting that JSON parsing just allowed
+            return [Violation("$", "nested too deeply to check")]
+
+    def _explained(self, payload: object, strict: bool) -> list[Violation]:
         if strict:
             return _violations(self._strict.iter_errors(payload))
         errors = list(self._lenient.iter_errors(payload))
@@ -341,11 +351,15 @@ def _parse_scalar(text: str, wanted: set[str]) -> int | float | bool | None:
 
 def _violations(errors: Iterable[ValidationError]) -> list[Violation]:
     # jsonschema reports a "required" error per missing field, each naming the whole list:
-    # every violation is listed once.
+    # every violation is listed once, the first MAX_LISTED_VIOLATIONS of them by name.
     found: dict[Violation, None] = {}
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
         found.update(dict.fromkeys(_describe(error)))
-    return list(found)
+    listed = list(found)
+    if len(listed) > MAX_LISTED_VIOLATIONS:
+        more = len(listed) - MAX_LISTED_VIOLATIONS
+        listed = [*listed[:MAX_LISTED_VIOLATIONS], Violation("$", f"{more} more violations")]
+    return listed
 
 
 def json_path(parts: Iterable[object]) -> str:
