@@ -134,6 +134,25 @@ async def test_broken_bodies_fail_the_client_read(make_client, fault, error):
         await response.read()
 
 
+@pytest.mark.parametrize(
+    "respond",
+    [
+        {"error": "ModelArts.4700", "status": 503},
+        {"status": 502, "body": {"upstream": "down"}},
+    ],
+)
+async def test_a_scripted_content_type_is_sent_as_written(make_client, respond):
+    client = await make_client()
+    rule = {"respond": {**respond, "headers": {"Content-Type": "text/plain"}}}
+    added = await client.post("/_emulator/scenarios", json={"name": "plain", "rules": [rule]})
+    assert added.status == 201, await added.text()
+
+    response = await client.get(DATASET_URL, headers=scenario("plain"))
+
+    assert (response.status, response.headers["Content-Type"]) == (respond["status"], "text/plain")
+    assert json.loads(await response.read())
+
+
 async def test_malformed_body_is_not_json(make_client):
     client = await make_client()
     await client.post(
