@@ -149,6 +149,16 @@ def pytest_runtest_teardown() -> None:
         cache.cache_clear()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_exception_interact(node, call, report) -> None:
+    """A failing contract case reported as schemathesis reports it (its pytest plugin, whose
+    hook this is, stays off: pyproject's addopts)."""
+    if "schemathesis" in sys.modules:
+        from schemathesis.pytest.plugin import pytest_exception_interact as report_failure
+
+        report_failure(node, call, report)
+
+
 def load_example(name: str) -> dict:
     return json.loads((REPO / "tests" / "examples" / name).read_text(encoding="utf-8"))
 

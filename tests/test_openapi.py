@@ -167,6 +167,7 @@ def _operation_test(label: str):
 def test_no_5xx_and_responses_conform_to_the_contract(operation, modelarts_emulator, http):
     """Every case of schemathesis's phases for one operation; what its pytest plugin
     checks after an operation's run is checked here too."""
+    from schemathesis.core.failures import FailureGroup, as_reported_failure
     from schemathesis.generation.hypothesis.builder import (
         InvalidHeadersExampleMark,
         MissingPathParameters,
@@ -176,8 +177,11 @@ def test_no_5xx_and_responses_conform_to_the_contract(operation, modelarts_emula
     from schemathesis.pytest.warnings import emit_unserializable_payload_warning
 
     test = _operation_test(operation)
-    with ignore_hypothesis_output():
-        test(modelarts_emulator=modelarts_emulator, http=http)
+    try:
+        with ignore_hypothesis_output():
+            test(modelarts_emulator=modelarts_emulator, http=http)
+    except FailureGroup as failures:  # reported with each case's curl, as the plugin does
+        raise as_reported_failure(failures) from None
     unserializable = UnserializablePayloadMark.get(test)
     if unserializable is not None:
         emit_unserializable_payload_warning(unserializable)
