@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import compileall
 import gc
+import importlib.util
 import json
 import os
 import re
@@ -86,6 +87,35 @@ def pytest_configure(config: pytest.Config) -> None:
     sys.dont_write_bytecode = False
     if not hasattr(config, "workerinput"):
         compileall.compile_dir(REPO / "emulator", quiet=1)
+        _keep_rewritten_plugins(config)
+
+
+def _keep_rewritten_plugins(config: pytest.Config) -> None:
+    """Write the rewritten bytecode of the modules pytest rewrote before this conftest could
+    allow it: plugins' packages (hypothesis, schemathesis, anyio) import while pytest loads
+    its entry points, and where PYTHONDONTWRITEBYTECODE is set every pytest process (the
+    workers too) parsed and rewrote them anew, about 2 s each. pytest reads these files
+    whatever that variable says, so the workers of this run and every later run do not."""
+    from _pytest.assertion import rewrite
+
+    state = config.stash.get(rewrite.assertstate_key, None)
+    hook = getattr(state, "hook", None)
+    for source in list(getattr(hook, "_rewritten_names", {}).values()):
+        pyc = rewrite.get_cache_dir(source) / (source.name[:-3] + rewrite.PYC_TAIL)
+        if _rewritten_pyc_is_current(source, pyc) or not rewrite.try_makedirs(pyc.parent):
+            continue
+        source_hash, code = rewrite._rewrite_test(source, config)
+        rewrite._write_pyc(state, code, source_hash, pyc)
+
+
+def _rewritten_pyc_is_current(source: Path, pyc: Path) -> bool:
+    """Whether pytest's cached rewrite of ``source`` matches it (a hash-checked pyc)."""
+    try:
+        with open(pyc, "rb") as file:
+            header = file.read(16)
+    except OSError:
+        return False
+    return header[8:16] == importlib.util.source_hash(source.read_bytes())[:8]
 
 
 def pytest_collection_finish() -> None:
@@ -117,6 +147,16 @@ def pytest_runtest_teardown() -> None:
     cache = getattr(aiohttp_web_app, "_cached_build_middleware", None)
     if cache is not None:
         cache.cache_clear()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_exception_interact(node, call, report) -> None:
+    """A failing contract case reported as schemathesis reports it (its pytest plugin, whose
+    hook this is, stays off: pyproject's addopts)."""
+    if "schemathesis" in sys.modules:
+        from schemathesis.pytest.plugin import pytest_exception_interact as report_failure
+
+        report_failure(node, call, report)
 
 
 def load_example(name: str) -> dict:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis import checks
-from schemathesis.transport.requests import SameHostRedirectsSession
 
 from emulator.api import keys
 from emulator.api.control.routes import ROUTES as CONTROL_ROUTES
@@ -24,7 +23,13 @@ def _modelarts_operations() -> dict:
     return {**document, "paths": paths}
 
 
-SCHEMA = schemathesis.openapi.from_dict(_modelarts_operations())
+# Schemathesis's label of each operation ("METHOD path"), in the document's order, as its
+# own `SCHEMA.parametrize()` names them.
+OPERATIONS = [
+    f"{method.upper()} {path}"
+    for path, item in _modelarts_operations()["paths"].items()
+    for method in item
+]
 
 
 async def test_openapi_document_covers_every_route(client):
@@ -85,6 +90,8 @@ async def test_every_reference_resolves(client):
 def http():
     """One keep-alive session for every case (schemathesis makes the same kind per case
     when given none): the cases are the same requests, without a connection each."""
+    from schemathesis.transport.requests import SameHostRedirectsSession
+
     with SameHostRedirectsSession() as session:
         # The emulator is on loopback: no proxy or netrc from the environment to look up
         # (requests reads them anew for every request otherwise).
@@ -92,10 +99,11 @@ def http():
         yield session
 
 
-@SCHEMA.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_5xx_and_responses_conform_to_the_contract(case, modelarts_emulator, http):
+def _conforms(case, modelarts_emulator, http):
     http.cookies.clear()  # nothing carries over from one case to the next
+    from schemathesis import checks
+
     case.call_and_validate(
         base_url=modelarts_emulator.api_url,
         session=http,
@@ -107,6 +115,85 @@ def test_no_5xx_and_responses_conform_to_the_contract(case, modelarts_emulator, 
             checks.content_type_conformance,
         ],
     )
+
+
+@functools.cache
+def _schemathesis_run():
+    """What schemathesis's pytest collector makes once for ``_conforms``: the schema it is
+    parametrized with, its operations by label, and the feedback they share. Made once per
+    worker, by the first operation's test that runs there."""
+    import schemathesis
+    from schemathesis.checks import load_all_checks
+    from schemathesis.generation.feedback import FeedbackSources
+    from schemathesis.pytest.plugin import SchemaHandleMark
+    from schemathesis.python._constants.orchestrator import make_constants_value_source
+
+    load_all_checks()
+    test = schemathesis.openapi.from_dict(_modelarts_operations()).parametrize()(_conforms)
+    schema = SchemaHandleMark.get(test)
+    operations = {result.ok().label: result.ok() for result in schema.get_all_operations()}
+    feedback = FeedbackSources(constants_value_source=make_constants_value_source(schema))
+    return test, schema, operations, feedback
+
+
+def _operation_test(label: str):
+    """Schemathesis's hypothesis test of one operation, built as its pytest collector
+    builds it (same cases, settings and seed), when the test runs and only in the worker
+    that runs it: built at collection, every xdist worker made every operation's coverage
+    cases (about 3 s a worker), most of them for operations another worker ran."""
+    from schemathesis.pytest._test_builder import build_operation_test
+
+    test, schema, operations, feedback = _schemathesis_run()
+    operation = operations[label]
+    # The collector builds every operation in this order, and the first one of a path takes
+    # the path's probes with undeclared methods (each sent once): the same one takes them
+    # here, whichever operations this worker built before.
+    first_of_path = next(op for op in operations.values() if op.path == operation.path)
+    unexpected = schema.config.phases_for(operation=operation).coverage.unexpected_methods
+    probes = {(operation.path, method) for method in unexpected}
+    if first_of_path is operation:
+        schema.coverage_unexpected_methods_seen.difference_update(probes)
+    else:
+        schema.coverage_unexpected_methods_seen.update(probes)
+    return build_operation_test(
+        config=schema.config,
+        operation=operation,
+        test_func=test,
+        given_kwargs={},
+        feedback=feedback,
+    )
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=OPERATIONS)
+def test_no_5xx_and_responses_conform_to_the_contract(operation, modelarts_emulator, http):
+    """Every case of schemathesis's phases for one operation; what its pytest plugin
+    checks after an operation's run is checked here too."""
+    from schemathesis.core.failures import FailureGroup, as_reported_failure
+    from schemathesis.generation.hypothesis.builder import (
+        InvalidHeadersExampleMark,
+        MissingPathParameters,
+        UnserializablePayloadMark,
+    )
+    from schemathesis.generation.hypothesis.reporting import ignore_hypothesis_output
+    from schemathesis.pytest.warnings import emit_unserializable_payload_warning
+
+    test = _operation_test(operation)
+    try:
+        with ignore_hypothesis_output():
+            test(modelarts_emulator=modelarts_emulator, http=http)
+    except FailureGroup as failures:  # reported with each case's curl, as the plugin does
+        raise as_reported_failure(failures) from None
+    unserializable = UnserializablePayloadMark.get(test)
+    if unserializable is not None:
+        emit_unserializable_payload_warning(unserializable)
+    invalid_headers = InvalidHeadersExampleMark.get(test)
+    if invalid_headers is not None:
+        from schemathesis.core.errors import InvalidHeadersExample
+
+        raise InvalidHeadersExample.from_headers(invalid_headers)
+    missing = MissingPathParameters.get(test)
+    if missing:
+        raise missing
 
 
 def _schema_nodes(node):
