@@ -96,16 +96,19 @@ def _keep_rewritten_plugins(config: pytest.Config) -> None:
     its entry points, and where PYTHONDONTWRITEBYTECODE is set every pytest process (the
     workers too) parsed and rewrote them anew, about 2 s each. pytest reads these files
     whatever that variable says, so the workers of this run and every later run do not."""
-    from _pytest.assertion import rewrite
+    try:
+        from _pytest.assertion import rewrite
 
-    state = config.stash.get(rewrite.assertstate_key, None)
-    hook = getattr(state, "hook", None)
-    for source in list(getattr(hook, "_rewritten_names", {}).values()):
-        pyc = rewrite.get_cache_dir(source) / (source.name[:-3] + rewrite.PYC_TAIL)
-        if _rewritten_pyc_is_current(source, pyc) or not rewrite.try_makedirs(pyc.parent):
-            continue
-        source_hash, code = rewrite._rewrite_test(source, config)
-        rewrite._write_pyc(state, code, source_hash, pyc)
+        state = config.stash.get(rewrite.assertstate_key, None)
+        hook = getattr(state, "hook", None)
+        for source in list(getattr(hook, "_rewritten_names", {}).values()):
+            pyc = rewrite.get_cache_dir(source) / (source.name[:-3] + rewrite.PYC_TAIL)
+            if _rewritten_pyc_is_current(source, pyc) or not rewrite.try_makedirs(pyc.parent):
+                continue
+            source_hash, code = rewrite._rewrite_test(source, config)
+            rewrite._write_pyc(state, code, source_hash, pyc)
+    except (ImportError, AttributeError, OSError, TypeError):
+        return  # pytest's internals moved (a time saving only: the run goes on without it)
 
 
 def _rewritten_pyc_is_current(source: Path, pyc: Path) -> bool:
