@@ -848,4 +848,4 @@ def test_statistics_of_an_empty_dataset_are_zero(datasets):
         0,
         0,
     )
-    assert stats.labels == []
+    assert stats.labels == ()

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from emulator.codes import BUCKET_MISSING, DATASET_MISSING, INVALID_REQUEST, SAMPLE_MISSING
 from emulator.domain.clock import Clock
@@ -140,6 +141,14 @@ class Datasets:
 
     def update(self, project_id: str, dataset_id: str, request: dict) -> Dataset:
         dataset = self.get(project_id, dataset_id)
+        try:
+            self._update(dataset, request)
+        finally:  # what is kept of the dataset is counted anew, also after a refusal midway
+            dataset.changed()
+        dataset.update_time_ms = self.clock.now_ms()
+        return dataset
+
+    def _update(self, dataset: Dataset, request: dict) -> None:
         if "dataset_name" in request:
             dataset.name = request["dataset_name"]
         if "description" in request:
@@ -156,9 +165,6 @@ class Datasets:
             existing.attributes = change.get("attributes", existing.attributes)
         for removal in request.get("delete_labels") or []:
             dataset.labels = [lb for lb in dataset.labels if lb.name != removal.get("name")]
-        dataset.changed()
-        dataset.update_time_ms = self.clock.now_ms()
-        return dataset
 
     def delete(self, project_id: str, dataset_id: str) -> None:
         self.get(project_id, dataset_id)
@@ -323,6 +329,8 @@ class Datasets:
             if sample is None:
                 results.append(_missing(sample_id))
                 continue
+            # Counted anew from here, also if a label below is refused with the sample changed.
+            dataset.changed()
             if "labels" in entry:
                 sample.labels = [dict(label) for label in entry["labels"] or []]
                 for label in sample.labels:
@@ -331,7 +339,6 @@ class Datasets:
                 sample.score = None
             if entry.get("metadata"):
                 sample.metadata.update(entry["metadata"])
-            dataset.changed()
             results.append(BatchOutcome(sample_id=sample_id))
         dataset.update_time_ms = self.clock.now_ms()
         return results
@@ -363,10 +370,13 @@ class Datasets:
 
     def statistics_of(self, dataset: Dataset) -> DatasetStatistics:
         """The dataset's statistics as its samples are now (counted again only after a
-        change, so getting and listing datasets cost the same with any number of samples)."""
-        return dataset.derived("statistics", self._count)
+        change, so getting and listing datasets cost the same with any number of samples).
 
-    def _count(self, dataset: Dataset) -> DatasetStatistics:
+        What is kept names no dataset: kept in the dataset, it would make a cycle, and a
+        deleted dataset would wait for the cycle collector with all its samples."""
+        return DatasetStatistics(dataset, *dataset.derived("statistics", self._count))
+
+    def _count(self, dataset: Dataset) -> _Tally:
         samples = dataset.derived("samples_in_order", _in_order)
         by_state = dict.fromkeys(
             (SampleState.LABELED, SampleState.UNLABELED, SampleState.TO_CONFIRM), 0
@@ -392,16 +402,27 @@ class Datasets:
             )
             for name, (count, sample_count) in label_counts.items()
         ]
-        return DatasetStatistics(
-            dataset=dataset,
+        return _Tally(
             total=len(samples),
             labeled=by_state[SampleState.LABELED],
             unlabeled=by_state[SampleState.UNLABELED],
             awaiting_confirmation=by_state[SampleState.TO_CONFIRM],
             deleted=len(dataset.removed_sources),
             hard=hard,
-            labels=labels,
+            labels=tuple(labels),
         )
+
+
+class _Tally(NamedTuple):
+    """A dataset's statistics but the dataset itself, in DatasetStatistics' field order."""
+
+    total: int
+    labeled: int
+    unlabeled: int
+    awaiting_confirmation: int
+    deleted: int
+    hard: int
+    labels: tuple[LabelStatistics, ...]
 
 
 def _in_order(dataset: Dataset) -> tuple[Sample, ...]:

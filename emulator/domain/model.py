@@ -151,7 +151,7 @@ class DatasetStatistics:
     awaiting_confirmation: int
     deleted: int
     hard: int
-    labels: list[LabelStatistics]
+    labels: tuple[LabelStatistics, ...]
 
 
 @dataclass

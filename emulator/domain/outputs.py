@@ -53,12 +53,14 @@ def apply(
     """Apply a succeeded task to its dataset and OBS; returns the task's ``result`` fields."""
     targets = [s for s in dataset.samples.values() if s.awaits_labels]
     targets.sort(key=lambda s: s.source)
+    # Labels, states or attributes of its samples change from here: what was derived from
+    # them is counted anew, also if writing to OBS fails midway.
+    dataset.changed()
     if task.task_type == TaskType.AUTO_GROUPING:
         result = _group(task, dataset, targets, store)
     else:
         result = _label(task, dataset, targets, store, now_ms)
         result.update(_model_fields(task, dataset, models, now_ms))
-    dataset.changed()  # labels, states or attributes of its samples
     result.update(dataset_name=dataset.name, dataset_type=str(int(dataset.dataset_type)))
     result.update(starting_result(dataset))
     result["unconfirmed_sample_count"] = sum(

@@ -47,8 +47,8 @@ async def list_datasets(request: web.Request) -> web.Response:
 
 
 def _listed(request: web.Request, dataset: Dataset, preview: bool) -> dict:
-    counted = _emulator(request).datasets.statistics_of(dataset)
-    body = render.dataset(counted, _running(request, dataset.dataset_id))
+    running = _running(request, dataset.dataset_id)  # tasks whose end came end first
+    body = render.dataset(_emulator(request).datasets.statistics_of(dataset), running)
     if preview:
         project_id = request.match_info["project_id"]
         samples = _emulator(request).datasets.find_samples(
@@ -62,8 +62,12 @@ async def get_dataset(request: web.Request) -> web.Response:
     """GET /v2/{project_id}/datasets/{dataset_id}"""
     request_query(request)
     project_id, dataset_id = _ids(request)
-    counted = _emulator(request).datasets.statistics(project_id, dataset_id)
-    return documented_response(request, render.dataset(counted, _running(request, dataset_id)))
+    datasets = _emulator(request).datasets
+    dataset = datasets.get(project_id, dataset_id)
+    datasets.discover(dataset)  # objects uploaded since the last look are samples
+    running = _running(request, dataset_id)  # tasks whose end came end (and label) first
+    body = render.dataset(datasets.statistics_of(dataset), running)
+    return documented_response(request, body)
 
 
 async def update_dataset(request: web.Request) -> web.Response:
