@@ -12,7 +12,7 @@ import bisect
 import heapq
 import itertools
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from emulator.codes import (
     BUCKET_MISSING,
@@ -44,7 +44,7 @@ from emulator.domain.model import (
 )
 from emulator.domain.paths import parse_obs_path
 from emulator.domain.ports import ObjectStorage
-from emulator.domain.timeline import ACTIVE, TaskStatus, Timeline, default_timeline
+from emulator.domain.timeline import ACTIVE, Step, TaskStatus, Timeline, default_timeline
 from emulator.errors import ModelArtsError
 
 MIN_SAMPLES_PER_LABEL = 5
@@ -478,8 +478,22 @@ class Tasks:
         self._finished.append(task.task_id)
         dataset = self._dataset_of(task)
         if dataset is not None and task.state.status == TaskStatus.SUCCEEDED:
-            applied = outputs.apply(task, dataset, self.store, self.models, now)
+            try:
+                applied = outputs.apply(task, dataset, self.store, self.models, now)
+            except ModelArtsError as error:
+                # Its results could not be written (the dataset's work path is no longer a
+                # path, say): the task fails with the reason, where the error reached
+                # whichever request happened to finish it.
+                self._fail(task, error.code)
+                return
             task.result = {**task.result, **applied}  # a new dict: the old one is shared
+
+    def _fail(self, task: Task, error_code: str) -> None:
+        assert task.finished_ms is not None
+        failed = replace(task.state, status=TaskStatus.FAILED, error_code=error_code)
+        task.timeline = Timeline([Step(failed, at_ms=task.finished_ms - task.create_time_ms)])
+        task.generation += 1
+        task.state = failed
 
     def _dataset_of(self, task: Task) -> Dataset | None:
         try:

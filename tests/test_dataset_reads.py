@@ -1,0 +1,146 @@
+"""Dataset and sample reads agree with the dataset as it is now: what the domain keeps of a
+dataset (its samples in order, statistics, listings' findings) follows every change, also
+one cut short by a refusal, and a deleted dataset is freed at once."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+
+from emulator.api import keys
+from emulator.domain.clock import ManualClock
+from emulator.domain.datasets import Datasets
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT
+from tests.domain_support import FakeStorage
+
+DATASET_URL = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}"
+SAMPLES_URL = f"{DATASET_URL}/data-annotations/samples"
+AUTO_LABEL = {"task_type": "auto-label", "config": {"algorithm_type": "fast"}}
+
+
+async def _json(response) -> dict:
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_get_dataset_counts_what_a_task_that_just_ended_labeled(make_client):
+    """On the system clock a task's end is applied by the 0.1 s ticker or by the next read
+    that advances tasks. GET dataset counts before it advances them (datasets.py:65), so
+    the answer says no task runs but counts as if none had finished."""
+    client = await make_client(clock="manual", task_duration=5)
+    await _json(await client.get(DATASET_URL))  # statistics kept
+    await _json(await client.post(f"{DATASET_URL}/tasks", json=AUTO_LABEL))
+    # Time passes as on the system clock, before the ticker's next turn.
+    client.server.app[keys.EMULATOR].clock.advance(60_000)
+
+    body = await _json(await client.get(DATASET_URL))
+
+    assert body["exist_running_task"] is False
+    assert body["unconfirmed_sample_count"] == 6
+
+
+async def test_list_datasets_counts_what_a_task_that_just_ended_labeled(make_client):
+    client = await make_client(clock="manual", task_duration=5)
+    await _json(await client.get(DATASET_URL))
+    await _json(await client.post(f"{DATASET_URL}/tasks", json=AUTO_LABEL))
+    client.server.app[keys.EMULATOR].clock.advance(60_000)
+
+    listed = (await _json(await client.get(f"/v2/{DEMO_PROJECT}/datasets")))["datasets"]
+
+    (demo,) = [d for d in listed if d["dataset_id"] == DEMO_DATASET]
+    assert (demo["exist_running_task"], demo["unconfirmed_sample_count"]) == (False, 6)
+
+
+async def test_a_refused_update_of_samples_leaves_listings_agreeing_with_the_sample(client):
+    """update_samples replaces a sample's labels, then _add_label refuses a nameless label:
+    the sample changed, dataset.changed() did not run (datasets.py update_samples)."""
+    cats = await _json(await client.get(SAMPLES_URL, params={"label_name": "cat"}))
+    sample_id = cats["samples"][0]["sample_id"]
+    await _json(await client.get(SAMPLES_URL, params={"label_name": "dog"}))  # kept
+    change = {"samples": [{"sample_id": sample_id, "labels": [{"name": "dog"}, {"type": 0}]}]}
+    assert (await client.put(SAMPLES_URL, json=change)).status == 400
+
+    described = await _json(await client.get(f"{SAMPLES_URL}/{sample_id}"))
+    dogs = await _json(await client.get(SAMPLES_URL, params={"label_name": "dog"}))
+
+    has_dog = "dog" in [label.get("name") for label in described["labels"]]
+    assert has_dog == (sample_id in {s["sample_id"] for s in dogs["samples"]})
+
+
+async def test_task_outputs_that_fail_half_way_leave_listings_agreeing_with_samples(
+    make_client,
+):
+    """UpdateDataset takes any dataset_name; the task's outputs then relabel every sample
+    and raise on the work path holding the name (outputs.py _label), before
+    dataset.changed() (outputs.py:61)."""
+    client = await make_client(clock="manual", task_duration=5)
+    unlabeled = await _json(await client.get(SAMPLES_URL, params={"sample_state": "__NONE__"}))
+    sample_id = unlabeled["samples"][0]["sample_id"]
+    await _json(await client.post(f"{DATASET_URL}/tasks", json=AUTO_LABEL))
+    await _json(await client.put(DATASET_URL, json={"dataset_name": "renamed while running"}))
+    await _json(await client.get(SAMPLES_URL, params={"sample_state": "__NONE__"}))  # kept
+    advanced = await client.post("/_emulator/clock/advance", json={"seconds": 60})
+    assert advanced.status == 200, await advanced.text()
+
+    described = await _json(await client.get(f"{SAMPLES_URL}/{sample_id}"))
+    listed = await _json(await client.get(SAMPLES_URL, params={"sample_state": "__NONE__"}))
+
+    listed_ids = {s["sample_id"] for s in listed["samples"]}
+    assert (described["sample_status"] == "__NONE__") == (sample_id in listed_ids)
+
+
+def test_a_deleted_dataset_is_freed_without_the_cycle_collector():
+    """The kept DatasetStatistics refers to its dataset (dataset._derived -> statistics ->
+    dataset): a deleted dataset and all its samples wait for a full collection."""
+    store = FakeStorage()
+    store.create_bucket("bkt")
+    datasets = Datasets([], store, ManualClock(start_ms=1_700_000_000_000))
+    request = {
+        "dataset_name": "n",
+        "data_sources": [{"data_path": "/bkt/d/"}],
+        "work_path": "/bkt/w/",
+    }
+    dataset = datasets.create("p", request)
+    datasets.statistics("p", dataset.dataset_id)
+    freed = weakref.ref(dataset)
+    dataset_id = dataset.dataset_id
+    del dataset
+    gc.disable()
+    try:
+        datasets.delete("p", dataset_id)
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+async def test_a_task_whose_results_cannot_be_written_fails_with_the_reason(make_client):
+    client = await make_client(clock="manual", task_duration=5)
+    task_id = (await _json(await client.post(f"{DATASET_URL}/tasks", json=AUTO_LABEL)))["task_id"]
+    await _json(await client.put(DATASET_URL, json={"dataset_name": "renamed while running"}))
+
+    advanced = await client.post("/_emulator/clock/advance", json={"seconds": 60})
+    task = await _json(await client.get(f"{DATASET_URL}/tasks/{task_id}"))
+
+    assert advanced.status == 200
+    assert (task["status"], task["error_code"]) == (2, "ModelArts.4313")
+
+
+async def test_the_background_ticker_outlives_a_failure(make_client, monkeypatch, caplog):
+    client = await make_client()  # the system clock: tasks end on the ticker's turns
+    tasks = client.server.app[keys.EMULATOR].tasks
+    turns = []
+
+    def advance() -> None:
+        turns.append(1)
+        if len(turns) == 1:
+            raise RuntimeError("emulator bug")
+
+    monkeypatch.setattr(tasks, "advance", advance)
+    for _ in range(200):  # bounded: the ticker turns every 0.1 s
+        if len(turns) >= 3:
+            break
+        await asyncio.sleep(0.05)
+
+    assert len(turns) >= 3
+    assert "finishing the tasks whose end has come failed" in caplog.text
