@@ -173,9 +173,7 @@ class Datasets:
     # --- labels -----------------------------------------------------------------------
 
     def _add_label(self, dataset: Dataset, entry: dict) -> Label:
-        name = entry.get("name")
-        if not name:
-            raise ModelArtsError(INVALID_REQUEST, detail="labels: a label needs a name")
+        name = _check_label(entry)
         existing = dataset.label(name)
         if existing is not None:
             return existing
@@ -322,6 +320,10 @@ class Datasets:
         self, project_id: str, dataset_id: str, entries: list[dict]
     ) -> list[BatchOutcome]:
         dataset, _ = self.samples(project_id, dataset_id)
+        # A refusal changes nothing: every label is checked before any sample changes.
+        for entry in entries:
+            for label in entry.get("labels") or []:
+                _check_label(label)
         results = []
         for entry in entries:
             sample_id = entry.get("sample_id", "")
@@ -329,8 +331,7 @@ class Datasets:
             if sample is None:
                 results.append(_missing(sample_id))
                 continue
-            # Counted anew from here, also if a label below is refused with the sample changed.
-            dataset.changed()
+            dataset.changed()  # what was derived from the samples is counted anew
             if "labels" in entry:
                 sample.labels = [dict(label) for label in entry["labels"] or []]
                 for label in sample.labels:
@@ -423,6 +424,14 @@ class _Tally(NamedTuple):
     deleted: int
     hard: int
     labels: tuple[LabelStatistics, ...]
+
+
+def _check_label(entry: dict) -> str:
+    """The label's name; refuses a label without one."""
+    name = entry.get("name")
+    if not name:
+        raise ModelArtsError(INVALID_REQUEST, detail="labels: a label needs a name")
+    return name
 
 
 def _in_order(dataset: Dataset) -> tuple[Sample, ...]:
