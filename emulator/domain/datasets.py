@@ -340,6 +340,7 @@ class Datasets:
                 sample.score = None
             if entry.get("metadata"):
                 sample.metadata.update(entry["metadata"])
+            dataset.changed()  # and again: nothing read halfway through is kept
             results.append(BatchOutcome(sample_id=sample_id))
         dataset.update_time_ms = self.clock.now_ms()
         return results

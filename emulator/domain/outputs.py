@@ -61,6 +61,7 @@ def apply(
     else:
         result = _label(task, dataset, targets, store, now_ms)
         result.update(_model_fields(task, dataset, models, now_ms))
+    dataset.changed()  # and again: nothing read halfway through is kept
     result.update(dataset_name=dataset.name, dataset_type=str(int(dataset.dataset_type)))
     result.update(starting_result(dataset))
     result["unconfirmed_sample_count"] = sum(
