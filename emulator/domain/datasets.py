@@ -227,10 +227,16 @@ class Datasets:
                 size=stored.size,
             )
 
-    def samples(self, project_id: str, dataset_id: str) -> tuple[Dataset, tuple[Sample, ...]]:
-        """The dataset, and its samples oldest first (sorted again only after a change)."""
+    def looked_at(self, project_id: str, dataset_id: str) -> Dataset:
+        """The dataset, objects uploaded under its data path since the last look among its
+        samples: what every read of its samples sees."""
         dataset = self.get(project_id, dataset_id)
         self.discover(dataset)
+        return dataset
+
+    def samples(self, project_id: str, dataset_id: str) -> tuple[Dataset, tuple[Sample, ...]]:
+        """The dataset, and its samples oldest first (sorted again only after a change)."""
+        dataset = self.looked_at(project_id, dataset_id)
         return dataset, dataset.derived("samples_in_order", _in_order)
 
     def find_samples(
@@ -255,9 +261,7 @@ class Datasets:
         return found
 
     def sample(self, project_id: str, dataset_id: str, sample_id: str) -> Sample:
-        dataset = self.get(project_id, dataset_id)
-        self.discover(dataset)
-        sample = dataset.samples.get(sample_id)
+        sample = self.looked_at(project_id, dataset_id).samples.get(sample_id)
         if sample is None:
             raise ModelArtsError(
                 SAMPLE_MISSING, detail=f"(sample_id {sample_id!r} is not in the dataset)"
@@ -366,9 +370,7 @@ class Datasets:
 
     def statistics(self, project_id: str, dataset_id: str) -> DatasetStatistics:
         """The dataset's statistics, once objects uploaded since the last look are samples."""
-        dataset = self.get(project_id, dataset_id)
-        self.discover(dataset)
-        return self.statistics_of(dataset)
+        return self.statistics_of(self.looked_at(project_id, dataset_id))
 
     def statistics_of(self, dataset: Dataset) -> DatasetStatistics:
         """The dataset's statistics as its samples are now (counted again only after a

@@ -253,8 +253,7 @@ class Tasks:
         self, project_id: str, dataset_id: str, request: dict, timeline: Timeline | None = None
     ) -> Task:
         """Check the documented preconditions, then queue the task."""
-        dataset = self.datasets.get(project_id, dataset_id)
-        self.datasets.discover(dataset)  # objects uploaded since the last look count too
+        dataset = self.datasets.looked_at(project_id, dataset_id)
         task_type = task_type_of(request)
         config = {**ECHOED_CONFIG, **(request.get("config") or {})}
         for name, value in ECHOED_BY_TYPE[task_type].items():

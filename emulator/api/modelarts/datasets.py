@@ -63,8 +63,7 @@ async def get_dataset(request: web.Request) -> web.Response:
     request_query(request)
     project_id, dataset_id = _ids(request)
     datasets = _emulator(request).datasets
-    dataset = datasets.get(project_id, dataset_id)
-    datasets.discover(dataset)  # objects uploaded since the last look are samples
+    dataset = datasets.looked_at(project_id, dataset_id)
     running = _running(request, dataset_id)  # tasks whose end came end (and label) first
     body = render.dataset(datasets.statistics_of(dataset), running)
     return documented_response(request, body)
