@@ -12,7 +12,7 @@ import bisect
 import heapq
 import itertools
 from collections import defaultdict, deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from emulator.codes import (
     BUCKET_MISSING,
@@ -44,7 +44,7 @@ from emulator.domain.model import (
 )
 from emulator.domain.paths import parse_obs_path
 from emulator.domain.ports import ObjectStorage
-from emulator.domain.timeline import ACTIVE, Step, TaskStatus, Timeline, default_timeline
+from emulator.domain.timeline import ACTIVE, TaskStatus, Timeline, default_timeline
 from emulator.errors import ModelArtsError
 
 MIN_SAMPLES_PER_LABEL = 5
@@ -480,19 +480,15 @@ class Tasks:
             try:
                 applied = outputs.apply(task, dataset, self.store, self.models, now)
             except ModelArtsError as error:
-                # Its results could not be written (the dataset's work path is no longer a
-                # path, say): the task fails with the reason, where the error reached
-                # whichever request happened to finish it.
-                self._fail(task, error.code)
+                # Its results could not be written (a dataset named as no path can hold,
+                # say): the task fails with the reason, where the error reached whichever
+                # request happened to finish it.
+                ended_ms = task.finished_ms - task.create_time_ms
+                task.timeline = task.timeline.failed_from(task.state, ended_ms, error.code)
+                task.generation += 1
+                task.state = task.timeline.initial_state()
                 return
             task.result = {**task.result, **applied}  # a new dict: the old one is shared
-
-    def _fail(self, task: Task, error_code: str) -> None:
-        assert task.finished_ms is not None
-        failed = replace(task.state, status=TaskStatus.FAILED, error_code=error_code)
-        task.timeline = Timeline([Step(failed, at_ms=task.finished_ms - task.create_time_ms)])
-        task.generation += 1
-        task.state = failed
 
     def _dataset_of(self, task: Task) -> Dataset | None:
         try:

@@ -102,6 +102,12 @@ class Timeline:
                 return step.at_ms or 0
         return None
 
+    def failed_from(self, state: TaskState, elapsed_ms: int, error_code: str) -> Timeline:
+        """The timeline of a task that ended in ``state`` at ``elapsed_ms`` but could not
+        complete it: failed from then on, with ``error_code``."""
+        failed = replace(state, status=TaskStatus.FAILED, error_code=error_code)
+        return Timeline([Step(failed, at_ms=elapsed_ms)])
+
     def stopped_from(self, state: TaskState, elapsed_ms: int, stop_delay_ms: int) -> Timeline:
         """The timeline after a stop request: stopping now, stopped after the delay."""
         frozen = replace(state, error_code=None, error_msg=None)
