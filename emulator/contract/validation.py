@@ -191,7 +191,7 @@ class PayloadValidator:
         The payload comes back by ``marshal``: one call that builds the copy, where parsing
         and checking the body again cost a third of a task start.
         """
-        if not self._outcomes or source is None or len(source[-1]) > MAX_REMEMBERED_SOURCE_BYTES:
+        if not self._outcomes or not _rememberable(source):
             return None  # (a large body is not even hashed)
         known = self._outcomes.get((strict, source))
         if known is None:
