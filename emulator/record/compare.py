@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from emulator.errors import StartupError
+from emulator.outbound_tls import client_ssl
 from emulator.record.replay_requests import RecordedInteraction, load_recording
 from emulator.record.report import Outcome, render_json, render_markdown
 from emulator.record.shapes import Difference, body_value, error_code, shape_differences
@@ -75,7 +76,8 @@ async def compare(
 ) -> list[Outcome]:
     outcomes = []
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    connector = aiohttp.TCPConnector(ssl=client_ssl(target.url))
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         for interaction in interactions:
             outcomes.append(await _one(session, interaction, target, ids))
     return outcomes

@@ -21,6 +21,7 @@ from emulator.api.payloads import read_body
 from emulator.codes import BAD_AUTHORIZATION, INTERNAL_ERROR
 from emulator.config import Config
 from emulator.errors import ModelArtsError, StartupError
+from emulator.outbound_tls import client_ssl
 from emulator.record.recorder import Interaction, Recorder
 from emulator.record.resign import SignatureFormatError, UpstreamKeys, is_signed, resign
 
@@ -93,7 +94,10 @@ def install_proxy(app: web.Application, config: Config) -> None:
 
     async def client_session(_app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=UPSTREAM_TIMEOUT_SECONDS)
-        async with aiohttp.ClientSession(timeout=timeout, auto_decompress=True) as session:
+        tls = client_ssl(str(modelarts.base), str(iam.base))
+        async with aiohttp.ClientSession(
+            timeout=timeout, auto_decompress=True, connector=aiohttp.TCPConnector(ssl=tls)
+        ) as session:
             modelarts.session = iam.session = session
             yield
 
