@@ -13,6 +13,7 @@ and types JSON lacks are refused. Every refusal carries the line and column wher
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -87,6 +88,15 @@ for _tag, _constructor in (
     ("pairs", _ScenarioYamlLoader.refuse_non_json),
 ):
     _ScenarioYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
+
+
+# Numbers with an exponent and no dot (``1e+20``, ``2E-5``; json.dumps writes such) or
+# with an unsigned exponent (``1.5e10``) are floats in JSON and YAML 1.2, text in YAML 1.1:
+# read as floats, so JSON text means here what it means to every JSON reader.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+_ScenarioYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789")
+)
 
 
 def check_size(size: int, limits: Limits = SCENARIO_LIMITS) -> None:

@@ -5,6 +5,7 @@ serving. The per-file cases with their file:line are in ``test_scenario_files.py
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 
 import pytest
@@ -181,6 +182,28 @@ async def test_yaml_dates_in_a_scripted_body_are_answered_as_the_text_written(cl
 
     assert response.status == 200
     assert await response.json() == {"since": "2024-01-01", "2024-02-02": "key"}
+
+
+async def test_json_numbers_with_exponents_are_answered_as_numbers(client):
+    body = {"big": 1e20, "small": 2e-5, "written": 1.5e10, "huge": 1e300}
+    scenario = {"name": "exponents", "rules": [{"respond": {"status": 200, "body": body}}]}
+    text = json.dumps(scenario)
+    assert "1e+20" in text and "2e-05" in text  # the forms YAML 1.1 would take for text
+
+    assert (await client.post("/_emulator/scenarios", data=text)).status == 201
+    response = await client.get(DATASETS_URL, headers={"X-Emulator-Scenario": "exponents"})
+
+    assert await response.json() == body
+
+
+async def test_an_exponent_past_the_float_range_is_refused_naming_the_line(client):
+    text = "name: too-big\nrules:\n  - respond: {status: 200, body: {n: 1e999}}\n"
+
+    response = await client.post("/_emulator/scenarios", data=text)
+
+    assert response.status == 400
+    message = (await response.json())["error_msg"]
+    assert message == "<admin API>:3:38: '1e999' is not a finite number"
 
 
 SELF_REFERENCE = """
