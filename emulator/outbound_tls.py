@@ -39,5 +39,7 @@ def client_ssl(*urls: str) -> ssl.SSLContext | bool:
     """What an outbound client session passes as ``ssl``: a verifying context with the
     system's (or the user's) CAs when any of ``urls`` is https, else aiohttp's default."""
     if any(url.lower().startswith("https:") for url in urls):
-        return ssl.create_default_context()
+        context = ssl.create_default_context()
+        context.set_alpn_protocols(["http/1.1"])  # what aiohttp's own context offers
+        return context
     return True

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
+import json
 import os
 import ssl
 import subprocess
@@ -60,9 +61,11 @@ async def tls_upstream(tmp_path):
     cert_file, key_file = _self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
+    context.set_alpn_protocols(["http/1.1"])
 
     async def answer(request: web.Request) -> web.Response:
-        return web.json_response({"upstream": "tls", "path": request.path})
+        alpn = request.transport.get_extra_info("ssl_object").selected_alpn_protocol()
+        return web.json_response({"upstream": "tls", "path": request.path, "alpn": alpn})
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", answer)
@@ -109,7 +112,8 @@ async def test_record_mode_reaches_an_https_upstream_the_users_ca_file_vouches_f
     status, body = await _through_proxy(upstream, {**os.environ, CA_FILE_VARIABLE: ca_file})
 
     assert status == 200
-    assert b'"upstream": "tls"' in body
+    assert json.loads(body)["upstream"] == "tls"
+    assert json.loads(body)["alpn"] == "http/1.1"  # offered, as aiohttp's own context does
 
 
 async def test_record_mode_refuses_an_upstream_no_trusted_ca_vouches_for(tls_upstream):
