@@ -12,6 +12,7 @@ and types JSON lacks are refused. Every refusal carries the line and column wher
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -90,13 +91,27 @@ for _tag, _constructor in (
     _ScenarioYamlLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
 
 
-# Numbers with an exponent and no dot (``1e+20``, ``2E-5``; json.dumps writes such) or
-# with an unsigned exponent (``1.5e10``) are floats in JSON and YAML 1.2, text in YAML 1.1:
-# read as floats, so JSON text means here what it means to every JSON reader.
-_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
-_ScenarioYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789")
+class _JsonTextLoader(_ScenarioYamlLoader):
+    """The loader for text that is JSON. A JSON number with an exponent and no dot
+    (``1e+20``, ``2E-5``: json.dumps writes such) is text to YAML 1.1, so read as YAML
+    the document would say something else than it says to every JSON reader. In JSON text
+    every unquoted value is a number or a literal, so reading these as floats is exact;
+    YAML text keeps YAML 1.1's reading (PyYAML writes the string "1e5" unquoted)."""
+
+
+_JsonTextLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+$"),
+    list("-0123456789"),
 )
+
+
+def _loader_for(text: str) -> type[_ScenarioYamlLoader]:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return _ScenarioYamlLoader
+    return _JsonTextLoader
 
 
 def check_size(size: int, limits: Limits = SCENARIO_LIMITS) -> None:
@@ -109,7 +124,7 @@ def check_size(size: int, limits: Limits = SCENARIO_LIMITS) -> None:
 
 def _check_events(text: str, limits: Limits) -> None:
     """One pass over the parser's events: no aliases, bounded nesting, bounded node count."""
-    loader = _ScenarioYamlLoader(text)
+    loader = _ScenarioYamlLoader(text)  # events do not depend on the reading of scalars
     depth = nodes = 0
     try:
         while loader.check_event():
@@ -142,7 +157,7 @@ def load(text: str, limits: Limits = SCENARIO_LIMITS) -> tuple[object, yaml.Node
     """The document and its node tree (for positions), or ``yaml.YAMLError``."""
     check_size(len(text.encode("utf-8", errors="replace")), limits)
     _check_events(text, limits)
-    loader = _ScenarioYamlLoader(text)
+    loader = _loader_for(text)(text)
     try:
         root = loader.get_single_node()
         document = loader.construct_document(root) if root is not None else None

@@ -9,6 +9,7 @@ import json
 import subprocess
 
 import pytest
+import yaml
 
 from emulator.app import create_app
 from emulator.config import Config
@@ -196,14 +197,24 @@ async def test_json_numbers_with_exponents_are_answered_as_numbers(client):
     assert await response.json() == body
 
 
-async def test_an_exponent_past_the_float_range_is_refused_naming_the_line(client):
-    text = "name: too-big\nrules:\n  - respond: {status: 200, body: {n: 1e999}}\n"
+async def test_yaml_text_keeps_yaml_1_1s_reading_as_pyyaml_writes_it(client):
+    written = yaml.safe_dump({"name": "written", "rules": [{"respond": {"body": {"v": "1e5"}}}]})
+    assert "v: 1e5" in written  # the string, unquoted: YAML 1.1 reads it back as text
+
+    assert (await client.post("/_emulator/scenarios", data=written)).status == 201
+    response = await client.get(DATASETS_URL, headers={"X-Emulator-Scenario": "written"})
+
+    assert await response.json() == {"v": "1e5"}
+
+
+async def test_a_json_number_past_the_float_range_is_refused_naming_the_line(client):
+    text = '{"name": "too-big",\n "rules": [{"respond": {"body": {"n": 1e999}}}]}'
 
     response = await client.post("/_emulator/scenarios", data=text)
 
     assert response.status == 400
     message = (await response.json())["error_msg"]
-    assert message == "<admin API>:3:38: '1e999' is not a finite number"
+    assert message == "<admin API>:2:39: '1e999' is not a finite number"
 
 
 SELF_REFERENCE = """
