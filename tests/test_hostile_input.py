@@ -97,6 +97,47 @@ async def test_a_refusal_names_a_hundred_violations_then_counts_the_rest(client)
     assert message.endswith("$: 150 more violations")
 
 
+async def test_violations_are_listed_in_the_bodys_order(client):
+    url = TASKS_URL.removesuffix("/tasks") + "/data-annotations/labels"
+
+    response = await client.post(url, json={"labels": [1] * 12})
+
+    listed = (await response.json())["error_msg"].removeprefix("Invalid request. ").split("; ")
+    assert listed == [f"$.labels[{index}]: expected object, got integer 1" for index in range(12)]
+
+
+LABELS_URL = TASKS_URL.removesuffix("/tasks") + "/data-annotations/labels"
+NOT_CHECKED_FURTHER = "$: not checked past 20,000 schema checks"
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [{"name": f"label-{number}"} for number in range(100_000)] + [1],  # 2 MB, one at the end
+        [1] * 100_000,  # a violation in every item
+    ],
+    ids=["one-violation-after-100000-good-items", "100000-violations"],
+)
+async def test_explaining_a_huge_refusal_stops_and_says_so(client, labels):
+    response = await client.post(LABELS_URL, json={"labels": labels})
+
+    message = (await response.json())["error_msg"]
+    assert response.status == 400
+    assert message.endswith(NOT_CHECKED_FURTHER)
+    await _still_serving(client)
+
+
+async def test_a_body_too_large_to_explain_is_refused_even_if_conversions_would_pass(client):
+    labels = [{"name": f"label-{number}", "type": "0"} for number in range(10_000)]
+
+    small = await client.post(LABELS_URL, json={"labels": labels[:10]})
+    large = await client.post(LABELS_URL, json={"labels": labels})
+
+    assert small.status == 200  # "0" converted to the integer the table asks for
+    assert large.status == 400
+    assert (await large.json())["error_msg"].endswith(NOT_CHECKED_FURTHER)
+
+
 async def test_one_megabyte_string_is_read(client):
     response = await client.post(TASKS_URL, json={"config": {"description": "x" * 1_000_000}})
 

@@ -21,6 +21,7 @@ import json
 import marshal
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import fastjsonschema
@@ -50,7 +51,18 @@ MAX_REMEMBERED_PAYLOAD_BYTES = 4096
 # can break a rule two thousand times, and its message (kept, logged, journaled) would be
 # a hundred kilobytes. With the limits above a validator keeps at most about 3 MiB.
 MAX_LISTED_VIOLATIONS = 100
+# Keyword checks one explanation may make. jsonschema spends microseconds on each (tens
+# on an object), and a body refused by the fast path is walked in full to explain it: 12 MB
+# of small objects held the event loop for half a minute. This many is a few tenths of a
+# second at most, and a body of about a thousand items.
+MAX_EXPLAIN_STEPS = 20_000
 _IMMUTABLE = (str, int, float, bool, type(None))
+# The steps left to the explanation under way in this context (None: no limit).
+_steps_left: ContextVar[list[int] | None] = ContextVar("explain_steps_left", default=None)
+
+
+class _OutOfSteps(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -103,7 +115,29 @@ def _pattern(validator, pattern: str, instance: object, schema: dict) -> Iterato
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-ContractValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+def _counted(check: Callable) -> Callable:
+    """``check`` (a keyword's function), which first takes one step of the explanation's
+    budget."""
+
+    @functools.wraps(check)
+    def counted(validator, value, instance, schema):  # type: ignore[no-untyped-def]
+        left = _steps_left.get()
+        if left is not None:
+            left[0] -= 1
+            if left[0] < 0:
+                raise _OutOfSteps
+        return check(validator, value, instance, schema)
+
+    return counted
+
+
+ContractValidator = validators.extend(
+    Draft202012Validator,
+    {
+        keyword: _counted(check)
+        for keyword, check in {**Draft202012Validator.VALIDATORS, "pattern": _pattern}.items()
+    },
+)
 
 
 class PayloadValidator:
@@ -209,15 +243,39 @@ class PayloadValidator:
             return [Violation("$", "nested too deeply to check")]
 
     def _explained(self, payload: object, strict: bool) -> list[Violation]:
-        if strict:
-            return _violations(self._strict.iter_errors(payload))
-        errors = list(self._lenient.iter_errors(payload))
-        if not errors:
-            return []
-        converted = [_coerce(payload, error) for error in errors]  # every one, no short cut
-        if any(converted):
-            errors = list(self._lenient.iter_errors(payload))
-        return _violations(errors)
+        """The violations jsonschema finds within ``MAX_EXPLAIN_STEPS``; past them the
+        payload is refused with those found so far (the fast path refused it already;
+        in lenient mode it may have needed only conversions: that large, it is refused)."""
+        token = _steps_left.set([MAX_EXPLAIN_STEPS])
+        try:
+            validator = self._strict if strict else self._lenient
+            errors: list[ValidationError] = []
+            complete = _collect(validator.iter_errors(payload), errors)
+            if not strict and complete:
+                if not errors:
+                    return []
+                converted = [_coerce(payload, error) for error in errors]  # every one
+                if any(converted):
+                    errors = []
+                    complete = _collect(validator.iter_errors(payload), errors)
+        finally:
+            _steps_left.reset(token)
+        violations = _violations(errors)
+        if not complete:
+            violations.append(
+                Violation("$", f"not checked past {MAX_EXPLAIN_STEPS:,} schema checks")
+            )
+        return violations
+
+
+def _collect(errors: Iterator[ValidationError], into: list[ValidationError]) -> bool:
+    """Append ``errors`` to ``into``; False when the explanation ran out of steps."""
+    try:
+        for error in errors:
+            into.append(error)
+    except _OutOfSteps:
+        return False
+    return True
 
 
 def _rememberable(source: tuple | None) -> bool:
@@ -353,13 +411,19 @@ def _violations(errors: Iterable[ValidationError]) -> list[Violation]:
     # jsonschema reports a "required" error per missing field, each naming the whole list:
     # every violation is listed once, the first MAX_LISTED_VIOLATIONS of them by name.
     found: dict[Violation, None] = {}
-    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in sorted(errors, key=_document_order):
         found.update(dict.fromkeys(_describe(error)))
     listed = list(found)
     if len(listed) > MAX_LISTED_VIOLATIONS:
         more = len(listed) - MAX_LISTED_VIOLATIONS
         listed = [*listed[:MAX_LISTED_VIOLATIONS], Violation("$", f"{more} more violations")]
     return listed
+
+
+def _document_order(error: ValidationError) -> list[tuple[bool, object]]:
+    # Items by index ([2] before [10]); names alphabetically. At one place a path holds
+    # either names or indexes (an object or an array), so like is compared with like.
+    return [(isinstance(part, int), part) for part in error.absolute_path]
 
 
 def json_path(parts: Iterable[object]) -> str:
