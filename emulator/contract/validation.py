@@ -251,11 +251,15 @@ class PayloadValidator:
             validator = self._strict if strict else self._lenient
             errors: list[ValidationError] = []
             complete = _collect(validator.iter_errors(payload), errors)
-            if not strict and complete:
-                if not errors:
+            if not strict:
+                if complete and not errors:
                     return []
                 converted = [_coerce(payload, error) for error in errors]  # every one
-                if any(converted):
+                if not complete:  # refused: no violation where a value was converted
+                    pairs = zip(errors, converted, strict=True)
+                    done = {tuple(error.absolute_path) for error, was in pairs if was}
+                    errors = [e for e in errors if tuple(e.absolute_path) not in done]
+                elif any(converted):
                     errors = []
                     complete = _collect(validator.iter_errors(payload), errors)
         finally:
