@@ -161,3 +161,26 @@ async def test_a_rename_to_what_no_path_can_hold_is_refused(client, name):
     body = await response.json()
     assert (response.status, body["error_code"]) == (400, "ModelArts.4200")
     assert "$.dataset_name" in body["error_msg"]
+
+
+async def test_labels_follow_adds_deletes_and_adds_again_by_name(client):
+    """Labels are looked up by name in an index that follows the dataset's list: what a
+    request adds, deletes and adds again is what the next ones see."""
+    labels_url = f"{DATASET_URL}/data-annotations/labels"
+    many = [{"name": f"label-{number}"} for number in range(3000)]
+    await _json(await client.post(labels_url, json={"labels": many + many[:10]}))
+    deleted = {"delete_labels": [{"name": "label-5"}, {"name": "label-2999"}]}
+    await _json(await client.put(DATASET_URL, json=deleted))
+    await _json(await client.post(labels_url, json={"labels": [{"name": "label-5"}]}))
+    updated = {"update_labels": [{"name": "label-2999", "property": {}}]}
+
+    refused = await client.put(DATASET_URL, json=updated)
+    names = [
+        label["name"]
+        for label in (await _json(await client.get(f"{labels_url}?limit=5000")))["labels"]
+    ]
+
+    assert refused.status == 400  # label-2999 is gone
+    assert names[:2] == ["cat", "dog"]  # the demo dataset's own
+    assert len(names) == len(set(names)) == 2 + 3000 - 2 + 1
+    assert names[-1] == "label-5"

@@ -163,8 +163,9 @@ class Datasets:
                 )
             existing.property.update(change.get("property") or {})
             existing.attributes = change.get("attributes", existing.attributes)
-        for removal in request.get("delete_labels") or []:
-            dataset.labels = [lb for lb in dataset.labels if lb.name != removal.get("name")]
+        removed = {removal.get("name") for removal in request.get("delete_labels") or []}
+        if removed:
+            dataset.labels = [label for label in dataset.labels if label.name not in removed]
 
     def delete(self, project_id: str, dataset_id: str) -> None:
         self.get(project_id, dataset_id)

@@ -174,9 +174,25 @@ class Dataset:
     _derived: dict[str, tuple[tuple[int, int], object]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Labels by name: (the list it was made from, how many of its labels it holds, index).
+    _labels_by_name: tuple[list[Label], int, dict[str, Label]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def label(self, name: str) -> Label | None:
-        return next((label for label in self.labels if label.name == name), None)
+        """The first label of that name. Looked up in an index that follows ``labels``:
+        added to as labels are appended, made anew when the list is replaced (a dataset
+        may hold tens of thousands of labels, and adding each one looks the name up)."""
+        index = self._labels_by_name
+        if index is None or index[0] is not self.labels or index[1] > len(self.labels):
+            index = (self.labels, 0, {})
+        labels, indexed, by_name = index
+        if indexed < len(labels):
+            for label in labels[indexed:]:
+                by_name.setdefault(label.name, label)
+            index = (labels, len(labels), by_name)
+        self._labels_by_name = index
+        return by_name.get(name)
 
     def changed(self) -> None:
         """Say that samples or labels changed: what was derived from them is computed anew."""
