@@ -263,6 +263,19 @@ async def test_unknown_scenario_header_lists_the_known_names(library):
     assert "nope" in body["error_msg"] and "throttled" in body["error_msg"]
 
 
+async def test_a_scenario_named_again_in_the_header_is_tried_once(library):
+    once = {"X-Emulator-Scenario": "obs-forbidden", **TOKEN}
+    again = {"X-Emulator-Scenario": ",".join(["obs-forbidden"] * 500), **TOKEN}
+    await library.get(f"{TASKS_URL}/AnyTask", headers=once)
+    await library.get(f"{TASKS_URL}/AnyTask", headers=again)
+
+    journal = await (await library.get("/_emulator/journal")).json()
+
+    named_once, named_again = journal["requests"][-2:]
+    assert named_again["near_misses"] == named_once["near_misses"]
+    assert len(named_once["near_misses"]) >= 1
+
+
 async def test_parallel_requests_see_only_their_own_scenario(library):
     async def start(name: str) -> list[int]:
         statuses = []

@@ -144,7 +144,9 @@ class ScenarioBook:
         """Scenario names that apply, and whether the request named them itself."""
         if header is None:
             return self.active, False
-        names = [name.strip() for name in header.split(",") if name.strip()]
+        # Each scenario once, in the order first named: naming one a thousand times would
+        # make every request try its rules a thousand times.
+        names = list(dict.fromkeys(name.strip() for name in header.split(",") if name.strip()))
         unknown = [name for name in names if name not in self.scenarios]
         if unknown:
             raise ModelArtsError(
