@@ -373,6 +373,22 @@ async def test_strict_signature_mismatch_says_what_was_signed(obs_server):
     assert error["StringToSign"].endswith("\n/demo-bucket/images/cat-01.jpg")
 
 
+async def test_a_header_signed_thousands_of_times_over_is_echoed_cut(obs_server):
+    url = await obs_server("strict")
+    headers = _v4_signed(f"{url}/demo-bucket/k", b"")
+    headers["Authorization"] = headers["Authorization"].replace(
+        "SignedHeaders=", "SignedHeaders=" + "x-big;" * 1000
+    )
+    headers["x-big"] = "y" * 8000
+
+    status, body = await asyncio.to_thread(raw, "PUT", f"{url}/demo-bucket/k", b"", headers)
+
+    canonical = ET.fromstring(body).findtext("CanonicalRequest")
+    assert (status, error_code(body)) == (403, "SignatureDoesNotMatch")
+    assert len(canonical) < 70_000  # of 8 MB it would have shown whole
+    assert canonical.endswith(" more characters]")
+
+
 # --- time limits (the signature module, with the clock moved instead of waited for) -------
 
 

@@ -33,6 +33,8 @@ V4_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _V2 = re.compile(r"^(?P<scheme>AWS|OBS) (?P<access>[^:\s]+):(?P<signature>\S+)$")
+# The longest StringToSign or CanonicalRequest a SignatureDoesNotMatch error shows whole.
+MAX_ECHOED_CHARS = 64 * 1024
 _V4_FIELD = re.compile(r"(Credential|SignedHeaders|Signature)=([^,\s]+)")
 
 
@@ -402,8 +404,16 @@ def _mismatch(claim: _Claim, **details: str) -> S3Error:
         "The request signature we calculated does not match the signature you provided. "
         "Check your key and signing method.",
         details={"AWSAccessKeyId": claim.access_key, "SignatureProvided": claim.signature}
-        | details,
+        | {name: _echoed(value) for name, value in details.items()},
     )
+
+
+def _echoed(text: str) -> str:
+    """``text`` as the error shows it: cut past ``MAX_ECHOED_CHARS`` (a header signed
+    thousands of times over makes a canonical request thousands of times the request)."""
+    if len(text) <= MAX_ECHOED_CHARS:
+        return text
+    return f"{text[:MAX_ECHOED_CHARS]}... [{len(text) - MAX_ECHOED_CHARS} more characters]"
 
 
 def _rfc3986(text: str) -> str:
