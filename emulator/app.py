@@ -40,6 +40,7 @@ from emulator.api.modelarts.routes import DOCUMENTED, add_modelarts_routes
 from emulator.api.observe import observer
 from emulator.api.payloads import MAX_BODY_BYTES
 from emulator.api.routing import OBJECT, RouteTable, add_routes, published, route
+from emulator.auth.bucket_access import AccountBuckets
 from emulator.codes import INVALID_REQUEST
 from emulator.config import Config
 from emulator.contract import Contract, load_contract
@@ -111,7 +112,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app.middlewares.append(observer(app))
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
-    app[keys.EMULATOR] = Emulator(seed, store, clock, settings)
+    # Strict authentication keeps each account's buckets its own on the ModelArts side too.
+    access = None
+    if config.auth == "strict":
+        access = AccountBuckets(identities, lambda bucket: store.owners.owner(bucket))
+    app[keys.EMULATOR] = Emulator(seed, store, clock, settings, access)
     app[keys.OBS_STORE] = store
     app[keys.OBS_APP] = create_obs_app(
         store,

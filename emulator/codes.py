@@ -34,6 +34,7 @@ SUBDIRECTORY_REQUIRED = "ModelArts.4205"
 BUCKET_MISSING = "ModelArts.4311"
 PATH_MISSING = "ModelArts.4312"
 INVALID_PATH = "ModelArts.4313"
+OBS_ACCESS = "ModelArts.4314"  # a bucket of another account (strict tenancy)
 DOUBLE_SLASH = "ModelArts.4315"
 
 # Datasets, samples, models

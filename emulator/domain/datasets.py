@@ -14,7 +14,13 @@ import hashlib
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from emulator.codes import BUCKET_MISSING, DATASET_MISSING, INVALID_REQUEST, SAMPLE_MISSING
+from emulator.codes import (
+    BUCKET_MISSING,
+    DATASET_MISSING,
+    INVALID_REQUEST,
+    OBS_ACCESS,
+    SAMPLE_MISSING,
+)
 from emulator.domain.clock import Clock
 from emulator.domain.ids import new_resource_id
 from emulator.domain.model import (
@@ -32,7 +38,7 @@ from emulator.domain.model import (
     SampleState,
 )
 from emulator.domain.paths import ObsPath, parse_obs_path, stored_path
-from emulator.domain.ports import ObjectStorage
+from emulator.domain.ports import BucketAccess, EveryBucket, ObjectStorage
 from emulator.errors import ModelArtsError
 
 SAMPLE_TYPE_BY_DATASET = {
@@ -66,10 +72,17 @@ def inner_work_path(dataset: Dataset) -> str:
 class Datasets:
     """Every project's datasets; the only code that changes datasets, labels and samples."""
 
-    def __init__(self, projects: Iterable[Project], store: ObjectStorage, clock: Clock) -> None:
+    def __init__(
+        self,
+        projects: Iterable[Project],
+        store: ObjectStorage,
+        clock: Clock,
+        access: BucketAccess | None = None,
+    ) -> None:
         self.projects: dict[str, Project] = {p.project_id: p for p in projects}
         self.store = store
         self.clock = clock
+        self.access = access or EveryBucket()
 
     # --- datasets ---------------------------------------------------------------------
 
@@ -92,8 +105,8 @@ class Datasets:
         data_path_text = data_sources[0].get("data_path")
         if not data_path_text:
             raise ModelArtsError(INVALID_REQUEST, detail="$.data_sources[0].data_path: missing")
-        data_path = self._existing_bucket_path(data_path_text, "data_sources[0].data_path")
-        work_path = self._existing_bucket_path(request["work_path"], "work_path")
+        data_path = self.usable_path(project_id, data_path_text, "data_sources[0].data_path")
+        work_path = self.usable_path(project_id, request["work_path"], "work_path")
         now = self.clock.now_ms()
         dataset = Dataset(
             dataset_id=new_resource_id(),
@@ -110,10 +123,16 @@ class Datasets:
         self.project(project_id).datasets[dataset.dataset_id] = dataset
         return dataset
 
-    def _existing_bucket_path(self, text: str, field: str) -> ObsPath:
+    def usable_path(self, project_id: str, text: str, field: str) -> ObsPath:
+        """The OBS path ``text`` of a request in ``project_id``, refused when its bucket
+        does not exist or belongs to another account (``access``)."""
         path = parse_obs_path(text, field)
         if not self.store.bucket_exists(path.bucket):
             raise ModelArtsError(BUCKET_MISSING, detail=f"({field}: {path.bucket})")
+        if not self.access.allows(project_id, path.bucket):
+            raise ModelArtsError(
+                OBS_ACCESS, detail=f"({field}: bucket {path.bucket} belongs to another account)"
+            )
         return path
 
     def list(
@@ -284,6 +303,9 @@ class Datasets:
                 target = parse_obs_path(source_path, "samples[].data_source.data_path")
                 if not self.store.bucket_exists(target.bucket):
                     results.append(BatchOutcome(name, error_code=BUCKET_MISSING))
+                    continue
+                if not self.access.allows(project_id, target.bucket):
+                    results.append(BatchOutcome(name, error_code=OBS_ACCESS))
                     continue
             elif entry.get("data") is not None:
                 try:

@@ -45,3 +45,17 @@ class ObjectStorage(Protocol):
     def prefix_exists(self, bucket: str, prefix: str) -> bool: ...
 
     def clear(self) -> None: ...
+
+
+class BucketAccess(Protocol):
+    """Which buckets a project's requests may have the service read and write: the OBS
+    tenancy of strict authentication, where every bucket has one owning account."""
+
+    def allows(self, project_id: str, bucket: str) -> bool: ...
+
+
+class EveryBucket:
+    """Any project uses any bucket (authentication off or permissive)."""
+
+    def allows(self, project_id: str, bucket: str) -> bool:
+        return True

@@ -12,7 +12,7 @@ from emulator.domain.clock import Clock, SystemClock
 from emulator.domain.datasets import Datasets
 from emulator.domain.model import Dataset, DatasetType, Label, Model, Project
 from emulator.domain.paths import parse_obs_path
-from emulator.domain.ports import ObjectStorage
+from emulator.domain.ports import BucketAccess, ObjectStorage
 from emulator.domain.tasks import Tasks, TaskSettings
 
 
@@ -57,12 +57,13 @@ class Emulator:
         store: ObjectStorage,
         clock: Clock | None = None,
         settings: TaskSettings | None = None,
+        access: BucketAccess | None = None,
     ) -> None:
         self.seed = seed
         self.store = store
         self.clock = clock or SystemClock()
         self.models: dict[str, Model] = {}
-        self.datasets = Datasets([], store, self.clock)
+        self.datasets = Datasets([], store, self.clock, access)
         self.tasks = Tasks(
             self.datasets, store, self.clock, self.models, settings or TaskSettings()
         )

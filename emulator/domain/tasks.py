@@ -15,7 +15,6 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from emulator.codes import (
-    BUCKET_MISSING,
     INVALID_MODEL,
     KMS_BUCKET,
     MODEL_MISSING,
@@ -261,7 +260,7 @@ class Tasks:
         for instance in config.get("inf_config_list") or []:
             if isinstance(instance, dict):
                 instance.setdefault("weight", 0)  # only real-time inference sets weights
-        self._check_paths(config)
+        self._check_paths(project_id, config)
         self._check_running_limit(dataset)
         model_id = request.get("model_id") or config.get("model_id")
         if task_type == TaskType.AUTO_LABEL:
@@ -355,15 +354,13 @@ class Tasks:
             task_id = new_resource_id()
         return task_id
 
-    def _check_paths(self, config: dict) -> None:
+    def _check_paths(self, project_id: str, config: dict) -> None:
         export = config.get("export_params")
         fields = _named_paths(config, _CONFIG_PATHS)
         if isinstance(export, dict):
             fields += _named_paths(export, _EXPORT_PATHS)
         for field, value, is_input in fields:
-            path = parse_obs_path(str(value), field)
-            if not self.store.bucket_exists(path.bucket):
-                raise ModelArtsError(BUCKET_MISSING, detail=f"({field}: {path.bucket})")
+            path = self.datasets.usable_path(project_id, str(value), field)
             if is_input and not self.store.prefix_exists(path.bucket, path.key):
                 raise ModelArtsError(PATH_MISSING, detail=f"({field}: {value})")
 
