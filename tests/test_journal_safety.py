@@ -131,3 +131,15 @@ async def test_secrets_in_a_cut_body_are_masked_too(client):
 
     shown = (await _journal(client))["requests"][-1]["body"]
     assert shown.startswith(f'{{"secret_key": "{MASK}", "model_id": "xxx')
+
+
+async def test_entries_read_again_are_the_same_and_the_console_adds_nothing_to_them(client):
+    await client.post(TASKS_URL, json=load_example("start-auto-label.json"))
+    first = (await (await client.get("/_emulator/journal")).json())["requests"]
+
+    console = await client.get("/_emulator/ui/requests/rows")  # adds each row's operation
+    again = (await (await client.get("/_emulator/journal")).json())["requests"]
+
+    assert console.status == 200
+    assert again == first
+    assert "operation" not in again[0]
