@@ -217,6 +217,40 @@ async def test_a_json_number_past_the_float_range_is_refused_naming_the_line(cli
     assert message == "<admin API>:2:39: '1e999' is not a finite number"
 
 
+ECHOING = """
+name: echoing
+rules:
+  - respond: {status: 200, body: {a: ["{{ body.x }}", "{{ body.x }}", "{{ body.x }}"]}}
+"""
+
+
+async def test_a_placeholder_fills_from_the_body_without_a_body_condition(client):
+    assert (await client.post("/_emulator/scenarios", data=ECHOING)).status == 201
+
+    response = await client.post(
+        DATASETS_URL, json={"x": [1, "two"]}, headers={"X-Emulator-Scenario": "echoing"}
+    )
+
+    assert await response.json() == {"a": [[1, "two"]] * 3}
+
+
+async def test_an_answer_that_would_fill_past_its_limit_is_413_and_the_server_serves_on(client):
+    repeated = {
+        "name": "repeated",
+        "rules": [{"respond": {"status": 200, "body": {"a": ["{{ body.x }}"] * 10_000}}}],
+    }
+    assert (await client.post("/_emulator/scenarios", json=repeated)).status == 201
+
+    response = await client.post(
+        DATASETS_URL, json={"x": "y" * 50_000}, headers={"X-Emulator-Scenario": "repeated"}
+    )
+
+    body = await response.json()
+    assert (response.status, body["error_code"]) == (413, "ModelArts.4104")
+    assert "repeated/" in body["error_msg"] and "12,582,912 characters" in body["error_msg"]
+    assert (await client.get(DATASETS_URL)).status == 200
+
+
 SELF_REFERENCE = """
 name: self-reference
 rules:

@@ -14,11 +14,12 @@ from aiohttp import web
 from emulator.api import keys
 from emulator.api.json_body import json_response
 from emulator.api.payloads import read_body
+from emulator.codes import BODY_TOO_LARGE
 from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import Decision
 from emulator.scenarios.matcher import RequestView
 from emulator.scenarios.model import Response
-from emulator.scenarios.templates import TemplateContext, render
+from emulator.scenarios.templates import TemplateContext, TemplateError, render
 
 SCENARIO_HEADER = "X-Emulator-Scenario"
 NEAR_MISS_HEADER = "X-Emulator-Near-Miss"
@@ -84,6 +85,8 @@ async def _answer(
     request: web.Request, handler, decision: Decision, view: RequestView
 ) -> web.StreamResponse:
     scripted = decision.response
+    if view.body is None and request.can_read_body:  # placeholders may name body fields
+        view.take_body(await read_body(request))
     context = TemplateContext(
         path=decision.path_params,
         query=view.query,
@@ -92,7 +95,8 @@ async def _answer(
         now_ms=keys.shared(request, keys.EMULATOR).clock.now_ms,
     )
     headers = {
-        name: _header_safe(str(value)) for name, value in render(scripted.headers, context).items()
+        name: _header_safe(str(value))
+        for name, value in _filled(scripted.headers, context, decision).items()
     }
     headers[MATCHED_HEADER] = _header_safe(f"{decision.scenario}/{decision.rule}")
     if scripted.fault is not None:
@@ -111,10 +115,22 @@ async def _answer(
     status = scripted.status or 200
     if not scripted.has_body:
         return web.Response(status=status, headers=headers)
-    body = render(scripted.body, context)
+    body = _filled(scripted.body, context, decision)
     if isinstance(body, str):
         return web.Response(status=status, text=body, headers=headers)
     return json_response(body, status=status, headers=headers)
+
+
+def _filled(value: object, context: TemplateContext, decision: Decision) -> object:
+    """``value`` rendered, or 413 when this request's values make the answer too large."""
+    try:
+        return render(value, context)
+    except TemplateError as error:
+        raise ModelArtsError(
+            BODY_TOO_LARGE,
+            status=413,
+            detail=f"(the answer of {decision.scenario}/{decision.rule}: {error})",
+        ) from None
 
 
 async def _fault(request: web.Request, scripted: Response) -> web.StreamResponse:

@@ -23,6 +23,9 @@ _PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 _WHOLE = re.compile(r"\{\{([^{}]*)\}\}")
 _SOURCES = ("path", "query", "headers", "body")
 _FUNCTIONS = ("id", "uuid", "now_ms")
+# The most characters one scripted answer may come to once filled: a placeholder written
+# ten thousand times over turned a 50 KB request body into a 500 MB answer.
+MAX_RENDERED_CHARS = 12 * 1024 * 1024
 
 
 class TemplateError(ValueError):
@@ -36,6 +39,22 @@ class TemplateContext:
     headers: dict[str, str] = field(default_factory=dict)
     body: object = None
     now_ms: Callable[[], int] = lambda: 0
+    chars_left: int = MAX_RENDERED_CHARS
+    _sizes: dict[str, int] = field(default_factory=dict)  # a whole value's size, by expression
+
+    def spend(self, chars: int) -> None:
+        self.chars_left -= chars
+        if self.chars_left < 0:
+            raise TemplateError(
+                f"the answer would be over {MAX_RENDERED_CHARS:,} characters once filled"
+            )
+
+    def spend_on(self, expression: str, value: object) -> None:
+        """Count a whole value's encoded size (measured once per expression)."""
+        size = self._sizes.get(expression)
+        if size is None:
+            size = self._sizes[expression] = len(_as_text(value))
+        self.spend(size)
 
     def value(self, expression: str) -> object:
         if expression == "id":
@@ -87,12 +106,18 @@ def check_templates(value: object) -> None:
 
 
 def render(value: object, context: TemplateContext) -> object:
-    """``value`` with every placeholder filled from ``context``."""
+    """``value`` with every placeholder filled from ``context``; ``TemplateError`` when
+    the filled answer would be over ``MAX_RENDERED_CHARS`` (counted in ``context``)."""
     if isinstance(value, str):
         whole = _WHOLE.fullmatch(value)
         if whole and whole.group(1).strip():
-            return _plain(context.value(whole.group(1).strip()))
-        return _PLACEHOLDER.sub(lambda m: _fill(m, context), value)
+            expression = whole.group(1).strip()
+            filled = _plain(context.value(expression))
+            context.spend_on(expression, filled)
+            return filled
+        text = _PLACEHOLDER.sub(lambda m: _fill(m, context), value)
+        context.spend(len(text))
+        return text
     if isinstance(value, dict):
         return {key: render(item, context) for key, item in value.items()}
     if isinstance(value, list):
@@ -102,7 +127,11 @@ def render(value: object, context: TemplateContext) -> object:
 
 def _fill(found: re.Match[str], context: TemplateContext) -> str:
     expression = found.group(1).strip()
-    return _as_text(context.value(expression)) if expression else found.group(0)
+    if not expression:
+        return found.group(0)
+    text = _as_text(context.value(expression))
+    context.spend(len(text))  # before the text is joined into a longer one
+    return text
 
 
 def _plain(value: object) -> object:
