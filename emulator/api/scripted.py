@@ -19,7 +19,7 @@ from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import Decision
 from emulator.scenarios.matcher import RequestView
 from emulator.scenarios.model import Response
-from emulator.scenarios.templates import TemplateContext, TemplateError, render
+from emulator.scenarios.templates import TemplateContext, TemplateError, render, uses_body
 
 SCENARIO_HEADER = "X-Emulator-Scenario"
 NEAR_MISS_HEADER = "X-Emulator-Near-Miss"
@@ -85,8 +85,8 @@ async def _answer(
     request: web.Request, handler, decision: Decision, view: RequestView
 ) -> web.StreamResponse:
     scripted = decision.response
-    if view.body is None and request.can_read_body:  # placeholders may name body fields
-        view.take_body(await read_body(request))
+    if view.body is None and request.can_read_body and uses_body([scripted.body, scripted.headers]):
+        view.take_body(await read_body(request))  # no condition of the rule read it
     context = TemplateContext(
         path=decision.path_params,
         query=view.query,

@@ -91,6 +91,19 @@ def _check_expression(expression: str) -> None:
             raise TemplateError(str(error)) from None
 
 
+def uses_body(value: object) -> bool:
+    """Whether a placeholder in ``value`` reads the request's body."""
+    if isinstance(value, str):
+        return any(
+            found.group(1).strip().startswith("body.") for found in _PLACEHOLDER.finditer(value)
+        )
+    if isinstance(value, dict):
+        return any(uses_body(item) for item in value.values())
+    if isinstance(value, list):
+        return any(uses_body(item) for item in value)
+    return False
+
+
 def check_templates(value: object) -> None:
     """Raise ``TemplateError`` for any placeholder that names nothing fillable."""
     if isinstance(value, str):
