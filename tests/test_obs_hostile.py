@@ -41,6 +41,28 @@ async def test_malformed_requests_are_400_and_the_listener_keeps_serving(
     assert (await obs.get("/demo-bucket/images/cat-01.jpg")).status == 200
 
 
+def _delete_document(count: int) -> bytes:
+    objects = "".join(
+        f"<Object><Key>images/cat-0{n % 5 + 1}.jpg</Key></Object>" for n in range(count)
+    )
+    return f"<Delete>{objects}</Delete>".encode()
+
+
+async def test_a_delete_of_more_than_1000_keys_is_malformed_and_deletes_nothing(obs):
+    response = await obs.post("/demo-bucket?delete", data=_delete_document(1001))
+    document = ET.fromstring(await response.read())
+
+    assert (response.status, document.findtext("Code")) == (400, "MalformedXML")
+    assert (await obs.get("/demo-bucket/images/cat-01.jpg")).status == 200
+
+
+async def test_a_delete_of_1000_keys_is_answered(obs):
+    response = await obs.post("/demo-bucket?delete", data=_delete_document(1000))
+
+    assert response.status == 200
+    assert (await obs.get("/demo-bucket/images/cat-01.jpg")).status == 404
+
+
 async def test_header_bytes_that_are_not_utf8_are_refused_in_strict_mode(
     make_client, aiohttp_server
 ):
