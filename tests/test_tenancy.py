@@ -248,6 +248,22 @@ async def test_an_unknown_project_name_is_made_in_the_users_domain(make_client):
     assert [p["id"] for p in (await listed.json())["projects"]] == [project["id"]]
 
 
+@pytest.mark.parametrize("where", ["user", "domain", "project"])
+async def test_a_name_over_255_characters_is_refused(make_client, where):
+    client = await make_client(token=None)
+    body = team_config("ap-long")
+    user = body["auth"]["identity"]["password"]["user"]
+    named = {"user": user, "domain": user["domain"], "project": body["auth"]["scope"]["project"]}
+    named[where]["name"] = "n" * 256
+
+    response = await client.post("/v3/auth/tokens", json=body)
+
+    assert response.status == 400
+    assert (await response.json())["error"]["message"] == (
+        "Invalid input: a name or id of 256 characters (at most 255)."
+    )
+
+
 async def test_project_lookup_by_an_unknown_region_answers_a_project(make_client):
     client = await make_client(token=None)
     headers = signed(client, "GET", "/v3/projects?name=ap-y")

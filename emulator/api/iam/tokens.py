@@ -26,6 +26,7 @@ from emulator.domain.clock import Clock
 from emulator.errors import KeystoneError, ModelArtsError
 
 ROLE = {"id": "0", "name": "op_service"}
+MAX_NAME_CHARS = 255  # user, domain and project names and ids in a token request
 
 
 def iso_time(milliseconds: int) -> str:
@@ -106,7 +107,14 @@ def _strict(request: web.Request) -> bool:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """A name or id from the request; over ``MAX_NAME_CHARS`` it is refused (Keystone
+    keeps names to 255 characters; made-up identities and their tokens are kept)."""
+    if not (isinstance(value, str) and value):
+        return None
+    if len(value) > MAX_NAME_CHARS:
+        detail = f"{len(value)} characters (at most {MAX_NAME_CHARS})"
+        raise KeystoneError(400, f"Invalid input: a name or id of {detail}.")
+    return value
 
 
 def _password_user(identities: Identities, user_entry: dict, *, strict: bool) -> User:
