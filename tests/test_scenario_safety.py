@@ -251,6 +251,41 @@ async def test_an_answer_that_would_fill_past_its_limit_is_413_and_the_server_se
     assert (await client.get(DATASETS_URL)).status == 200
 
 
+async def test_a_subset_too_large_to_compare_is_a_near_miss_not_a_stall(client):
+    wanted = {"x": [{"k": number} for number in range(3000)]}
+    rule = {"match": {"method": "POST", "body": {"subset": wanted}}, "respond": {"status": 418}}
+    assert (
+        await client.post("/_emulator/scenarios", json={"name": "subset", "rules": [rule]})
+    ).status == 201
+    body = {"x": [{"k": -1}] * 20_000 + wanted["x"]}  # every item found, but only at the end
+
+    response = await client.post(
+        f"{DATASETS_URL}/DemoImageDataset001/tasks",
+        json=body,
+        headers={"X-Emulator-Scenario": "subset"},
+    )
+
+    assert response.status != 418
+    assert (
+        "not compared with the rule's subset past 1,000,000 steps"
+        in (response.headers["X-Emulator-Near-Miss"])
+    )
+
+
+async def test_a_subset_found_within_the_steps_matches(client):
+    wanted = {"x": [{"k": number} for number in range(100)]}
+    rule = {"match": {"method": "POST", "body": {"subset": wanted}}, "respond": {"status": 418}}
+    await client.post("/_emulator/scenarios", json={"name": "subset", "rules": [rule]})
+
+    response = await client.post(
+        f"{DATASETS_URL}/DemoImageDataset001/tasks",
+        json={"x": [{"k": -1}] * 1000 + wanted["x"]},
+        headers={"X-Emulator-Scenario": "subset"},
+    )
+
+    assert response.status == 418
+
+
 SELF_REFERENCE = """
 name: self-reference
 rules:

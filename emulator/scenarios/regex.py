@@ -2,9 +2,11 @@
 
 Python's ``re`` backtracks: ``^(a+)+$`` against 28 characters blocks the event loop for
 seconds, doubling with each character, and anyone who may load a scenario chooses the
-pattern. RE2 (``google-re2``) never backtracks, so no pattern can stall the emulator. The
-price is RE2's syntax: no backreferences (``\\1``) and no lookaround (``(?=``, ``(?!``,
-``(?<=``); a pattern using them is refused when the scenario loads.
+pattern. RE2 (``google-re2``) never backtracks: its time is linear in the text, though a
+pattern with a large counted repeat (``a.{900}c``) outgrows its fast matcher and costs
+seconds per megabyte searched (README: Scenarios). The price is RE2's syntax: no
+backreferences (``\\1``) and no lookaround (``(?=``, ``(?!``, ``(?<=``); a pattern using
+them is refused when the scenario loads.
 """
 
 from __future__ import annotations
