@@ -107,18 +107,27 @@ async def test_violations_are_listed_in_the_bodys_order(client):
 
 
 LABELS_URL = TASKS_URL.removesuffix("/tasks") + "/data-annotations/labels"
+STEPS = 20_000  # the explanation's budget in these tests (a tenth of the real one: quicker)
 NOT_CHECKED_FURTHER = "$: not checked past 20,000 schema checks"
+
+
+@pytest.fixture
+def fewer_steps(monkeypatch):
+    from emulator.contract import validation
+
+    monkeypatch.setattr(validation, "MAX_EXPLAIN_STEPS", STEPS)
 
 
 @pytest.mark.parametrize(
     "labels",
     [
-        [{"name": f"label-{number}"} for number in range(100_000)] + [1],  # 2 MB, one at the end
-        [1] * 100_000,  # a violation in every item
+        # 2 MB, one bad item at the end (parsed and checked on a worker thread)
+        [{"name": f"label-{number}"} for number in range(100_000)] + [1],
+        [1] * 20_000,  # a violation in every item
     ],
-    ids=["one-violation-after-100000-good-items", "100000-violations"],
+    ids=["one-violation-after-100000-good-items", "20000-violations"],
 )
-async def test_explaining_a_huge_refusal_stops_and_says_so(client, labels):
+async def test_explaining_a_huge_refusal_stops_and_says_so(client, fewer_steps, labels):
     response = await client.post(LABELS_URL, json={"labels": labels})
 
     message = (await response.json())["error_msg"]
@@ -127,15 +136,27 @@ async def test_explaining_a_huge_refusal_stops_and_says_so(client, labels):
     await _still_serving(client)
 
 
-async def test_a_body_too_large_to_explain_is_refused_even_if_conversions_would_pass(client):
-    labels = [{"name": f"label-{number}", "type": "0"} for number in range(10_000)]
+async def test_a_body_too_large_to_explain_is_refused_even_if_conversions_would_pass(
+    client, fewer_steps
+):
+    labels = [{"name": f"label-{number}", "type": "0"} for number in range(4000)]
 
-    small = await client.post(LABELS_URL, json={"labels": labels[:10]})
+    small = await client.post(LABELS_URL, json={"labels": labels[:200]})
     large = await client.post(LABELS_URL, json={"labels": labels})
 
-    assert small.status == 200  # "0" converted to the integer the table asks for
+    assert small.status == 200  # each "0" converted to the integer the table asks for
     assert large.status == 400
     assert (await large.json())["error_msg"] == f"Invalid request. {NOT_CHECKED_FURTHER}"
+
+
+async def test_a_batch_of_3000_samples_needing_one_conversion_is_converted(client):
+    samples = [{"name": f"s{number}.jpg", "data": "eA=="} for number in range(3000)]
+    samples[-1]["labels"] = [{"name": "cat", "type": "0"}]  # 115 KB in all
+    url = TASKS_URL.removesuffix("/tasks") + "/data-annotations/samples"
+
+    response = await client.post(url, json={"samples": samples})
+
+    assert response.status == 200, await response.text()
 
 
 async def test_one_megabyte_string_is_read(client):

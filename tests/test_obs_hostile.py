@@ -41,15 +41,16 @@ async def test_malformed_requests_are_400_and_the_listener_keeps_serving(
     assert (await obs.get("/demo-bucket/images/cat-01.jpg")).status == 200
 
 
-def _delete_document(count: int) -> bytes:
+def _delete_document(count: int, start_tag: str = "<Object>") -> bytes:
     objects = "".join(
-        f"<Object><Key>images/cat-0{n % 5 + 1}.jpg</Key></Object>" for n in range(count)
+        f"{start_tag}<Key>images/cat-0{n % 5 + 1}.jpg</Key></Object>" for n in range(count)
     )
     return f"<Delete>{objects}</Delete>".encode()
 
 
-async def test_a_delete_of_more_than_1000_keys_is_malformed_and_deletes_nothing(obs):
-    response = await obs.post("/demo-bucket?delete", data=_delete_document(1001))
+@pytest.mark.parametrize("start_tag", ["<Object>", "<Object\n>", "<Object\t >"])
+async def test_a_delete_of_more_than_1000_keys_is_malformed_and_deletes_nothing(obs, start_tag):
+    response = await obs.post("/demo-bucket?delete", data=_delete_document(1001, start_tag))
     document = ET.fromstring(await response.read())
 
     assert (response.status, document.findtext("Code")) == (400, "MalformedXML")

@@ -251,6 +251,18 @@ async def test_an_answer_that_would_fill_past_its_limit_is_413_and_the_server_se
     assert (await client.get(DATASETS_URL)).status == 200
 
 
+async def test_escapes_count_toward_the_answers_limit(client):
+    six = {"name": "six", "rules": [{"respond": {"body": {"v": ["{{ body.s }}"] * 6}}}]}
+    assert (await client.post("/_emulator/scenarios", json=six)).status == 201
+
+    # 400,000 characters, each sent as a 6-character escape: 14.4 million in the answer
+    response = await client.post(
+        DATASETS_URL, json={"s": "\u4e00" * 400_000}, headers={"X-Emulator-Scenario": "six"}
+    )
+
+    assert (response.status, (await response.json())["error_code"]) == (413, "ModelArts.4104")
+
+
 async def test_a_subset_too_large_to_compare_is_a_near_miss_not_a_stall(client):
     wanted = {"x": [{"k": number} for number in range(3000)]}
     rule = {"match": {"method": "POST", "body": {"subset": wanted}}, "respond": {"status": 418}}

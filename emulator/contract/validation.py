@@ -53,9 +53,10 @@ MAX_REMEMBERED_PAYLOAD_BYTES = 4096
 MAX_LISTED_VIOLATIONS = 100
 # Keyword checks one explanation may make. jsonschema spends microseconds on each (tens
 # on an object), and a body refused by the fast path is walked in full to explain it: 12 MB
-# of small objects held the event loop for half a minute. This many is a few tenths of a
-# second at most, and a body of about a thousand items.
-MAX_EXPLAIN_STEPS = 20_000
+# of small objects took half a minute. This many is one or two seconds at most (large
+# bodies are checked off the event loop: emulator/api/payloads.py), and a body of about
+# ten thousand items (a few hundred kilobytes).
+MAX_EXPLAIN_STEPS = 200_000
 _IMMUTABLE = (str, int, float, bool, type(None))
 # The steps left to the explanation under way in this context (None: no limit).
 _steps_left: ContextVar[list[int] | None] = ContextVar("explain_steps_left", default=None)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -47,6 +48,8 @@ WORKERS = 4
 # loop (a few tens of microseconds of moto's work); larger ones on a worker thread.
 INLINE_BYTES = 64 * 1024
 MAX_DELETED_KEYS = 1000  # S3's limit for one DeleteObjects request
+# An <Object> element's start tag, however written (a namespace prefix, blanks, empty).
+_OBJECT_ELEMENT = re.compile(rb"<(?:[\w.-]+:)?Object[\s/>]")
 # Hop-by-hop or recomputed by aiohttp; moto's values would conflict with the real ones.
 _DROPPED_HEADERS = {"content-length", "transfer-encoding", "connection", "server", "date"}
 # A strict-mode check's outcome: the refusal, or None and the signer's domain id (None when
@@ -279,7 +282,7 @@ def _check_delete_size(method: str, path_qs: str, body: bytes) -> None:
     moto takes any number, and 300,000 held a worker thread for 20 s."""
     if method != "POST" or "delete" not in parse_qs(path_qs.partition("?")[2], True):
         return
-    if body.count(b"<Object>") + body.count(b"<Object ") > MAX_DELETED_KEYS:
+    if len(_OBJECT_ELEMENT.findall(body)) > MAX_DELETED_KEYS:
         raise S3Error(
             "MalformedXML",
             "The XML you provided was not well-formed or did not validate against our "

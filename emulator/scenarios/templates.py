@@ -50,10 +50,10 @@ class TemplateContext:
             )
 
     def spend_on(self, expression: str, value: object) -> None:
-        """Count a whole value's encoded size (measured once per expression)."""
+        """Count a whole value's size as JSON (measured once per expression)."""
         size = self._sizes.get(expression)
         if size is None:
-            size = self._sizes[expression] = len(_as_text(value))
+            size = self._sizes[expression] = len(json.dumps(value))
         self.spend(size)
 
     def value(self, expression: str) -> object:
@@ -129,7 +129,7 @@ def render(value: object, context: TemplateContext) -> object:
             context.spend_on(expression, filled)
             return filled
         text = _PLACEHOLDER.sub(lambda m: _fill(m, context), value)
-        context.spend(len(text))
+        context.spend(len(json.dumps(text)))  # as sent: escapes of non-ASCII characters count
         return text
     if isinstance(value, dict):
         return {key: render(item, context) for key, item in value.items()}
