@@ -1,11 +1,13 @@
 """OBS tenancy in strict mode: a bucket belongs to one domain. Another domain's keys get 403
 AccessDenied on it, 409 BucketAlreadyExists on its name, and ListBuckets lists the caller's
-own buckets; permissive mode and the ModelArts side are unchanged. Proved with boto3 and
-esdk-obs-python signing with the seed's keys."""
+own buckets; permissive mode is unchanged, and the ModelArts side keeps the same owners
+(also tests/test_modelarts_bucket_tenancy.py). Proved with boto3 and esdk-obs-python
+signing with the seed's keys."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import boto3
 import pytest
@@ -265,6 +267,36 @@ async def test_the_modelarts_side_still_reads_each_domains_buckets(strict):
     assert (await demo.json())["total_sample_count"] == 16  # the seed's objects in demo-bucket
     assert other.status == 200, await other.text()
     assert (await other.json())["work_path"] == "/other-data/output/"
+
+
+async def test_a_dataset_whose_bucket_passed_to_another_domain_is_refused(strict):
+    demo, other = boto(strict, DEMO_AK, DEMO_SK), boto(strict, OTHER_AK, OTHER_SK)
+    await asyncio.to_thread(other.delete_bucket, Bucket="other-data")  # its dataset's bucket
+    await asyncio.to_thread(demo.create_bucket, Bucket="other-data")
+    await asyncio.to_thread(demo.put_object, Bucket="other-data", Key="images/a.jpg", Body=b"a")
+    samples_url = f"/v2/{OTHER_PROJECT}/datasets/{OTHER_DATASET}/data-annotations/samples"
+
+    def as_other(method: str, body: bytes = b"") -> dict:
+        return signed(
+            strict,
+            method,
+            samples_url,
+            body,
+            ak=OTHER_AK,
+            sk=OTHER_SK,
+            extra={"X-Project-Id": OTHER_PROJECT},
+        )
+
+    sample = json.dumps({"samples": [{"name": "b.jpg", "data": "Yg=="}]}).encode()
+    listed = await strict.get(samples_url, headers=as_other("GET"))
+    added = await strict.post(samples_url, data=sample, headers=as_other("POST", sample))
+
+    for refused in (listed, added):
+        body = await refused.json()
+        assert (refused.status, body["error_code"]) == (400, "ModelArts.4314")
+        assert "bucket other-data belongs to another account" in body["error_msg"]
+    kept = await asyncio.to_thread(demo.list_objects_v2, Bucket="other-data")
+    assert [entry["Key"] for entry in kept["Contents"]] == ["images/a.jpg"]
 
 
 async def test_a_seed_bucket_owned_by_an_unknown_domain_is_a_seed_error(make_client, tmp_path):

@@ -15,6 +15,8 @@ from emulator.auth.identity import Identities
 class AccountBuckets:
     """``allows`` a project a bucket no account owns, or one its own account owns."""
 
+    restricts = True
+
     def __init__(self, identities: Identities, owner_of: Callable[[str], str | None]) -> None:
         self.identities = identities
         self.owner_of = owner_of

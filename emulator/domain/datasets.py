@@ -250,8 +250,22 @@ class Datasets:
     def looked_at(self, project_id: str, dataset_id: str) -> Dataset:
         """The dataset, objects uploaded under its data path since the last look among its
         samples: what every read of its samples sees."""
-        dataset = self.get(project_id, dataset_id)
+        dataset = self._usable(project_id, dataset_id)
         self.discover(dataset)
+        return dataset
+
+    def _usable(self, project_id: str, dataset_id: str) -> Dataset:
+        """The dataset, refused (as its paths were when it was made) if one of its buckets
+        has since come to belong to another account: deleted, then created by another."""
+        dataset = self.get(project_id, dataset_id)
+        if not self.access.restricts:
+            return dataset
+        for field, path in (("data_path", dataset.data_path), ("work_path", dataset.work_path)):
+            bucket = parse_obs_path(path, field, subdirectory=False).bucket
+            if not self.access.allows(project_id, bucket):
+                raise ModelArtsError(
+                    OBS_ACCESS, detail=f"({field}: bucket {bucket} belongs to another account)"
+                )
         return dataset
 
     def samples(self, project_id: str, dataset_id: str) -> tuple[Dataset, tuple[Sample, ...]]:
@@ -292,7 +306,7 @@ class Datasets:
         self, project_id: str, dataset_id: str, entries: list[dict]
     ) -> list[BatchOutcome]:
         """Store each sample's data under the data path and register it; one result each."""
-        dataset = self.get(project_id, dataset_id)
+        dataset = self._usable(project_id, dataset_id)
         data_path = parse_obs_path(dataset.data_path, "data_path", subdirectory=False)
         results = []
         for entry in entries:

@@ -51,11 +51,15 @@ class BucketAccess(Protocol):
     """Which buckets a project's requests may have the service read and write: the OBS
     tenancy of strict authentication, where every bucket has one owning account."""
 
+    restricts: bool  # False when ``allows`` is always True (nothing to ask)
+
     def allows(self, project_id: str, bucket: str) -> bool: ...
 
 
 class EveryBucket:
     """Any project uses any bucket (authentication off or permissive)."""
+
+    restricts = False
 
     def allows(self, project_id: str, bucket: str) -> bool:
         return True
