@@ -108,7 +108,7 @@ _JsonTextLoader.add_implicit_resolver(
 
 def _loader_for(text: str) -> type[_ScenarioYamlLoader]:
     try:
-        json.loads(text)
+        json.loads(text.removeprefix("\ufeff"))  # a BOM the YAML reader skips too
     except (ValueError, RecursionError):
         return _ScenarioYamlLoader
     return _JsonTextLoader
