@@ -343,3 +343,24 @@ async def test_score_filters_select_auto_labeled_samples(make_client):
 
     scores = [float(s["score"]) for s in everything["samples"]]
     assert confident["sample_count"] == sum(1 for score in scores if score >= 0.6)
+
+
+async def test_sample_names_that_leave_their_folder_are_refused_one_by_one(client):
+    url = TASKS_URL.removesuffix("/tasks") + "/data-annotations/samples"
+    names = ["../../escaped.jpg", "nul\u0000.jpg", "/rooted.jpg", "kept (1).jpg", "sub/kept.jpg"]
+    samples = [{"name": name, "data": "eA=="} for name in names]
+
+    response = await client.post(url, json={"samples": samples})
+    listed = await (await client.get(f"{url}?limit=100")).json()
+
+    results = (await response.json())["results"]
+    assert [result["error_code"] for result in results] == [
+        "ModelArts.4313",
+        "ModelArts.4313",
+        "ModelArts.4313",
+        None,
+        None,
+    ]
+    sources = {sample["source"] for sample in listed["samples"]}
+    assert not any("escaped" in source or "nul" in source for source in sources)
+    assert any(source.endswith("/sub/kept.jpg") for source in sources)

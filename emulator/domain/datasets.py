@@ -17,6 +17,7 @@ from typing import NamedTuple
 from emulator.codes import (
     BUCKET_MISSING,
     DATASET_MISSING,
+    INVALID_PATH,
     INVALID_REQUEST,
     OBS_ACCESS,
     SAMPLE_MISSING,
@@ -62,6 +63,15 @@ def sample_id_for(source: str) -> str:
 
 def sample_type_for(dataset: Dataset) -> int:
     return SAMPLE_TYPE_BY_DATASET.get(dataset.dataset_type, 0)
+
+
+def _plain_name(name: str) -> bool:
+    """A sample name that stays under the data path as written: a folder in it is fine,
+    but no empty, ``.`` or ``..`` part and no control character (the documented rule,
+    no ``!<>=&"'``, is the request schema's)."""
+    return all(part not in ("", ".", "..") for part in name.split("/")) and all(
+        " " <= char != "\x7f" for char in name
+    )
 
 
 def inner_work_path(dataset: Dataset) -> str:
@@ -313,6 +323,10 @@ class Datasets:
             name = entry.get("name") or f"{new_resource_id()}.jpg"
             target = data_path.child(name)
             source_path = (entry.get("data_source") or {}).get("data_path")
+            if not source_path and not _plain_name(name):  # it names an object: no ".."
+                detail = f"(name {name!r}: no empty, '.' or '..' parts, no control characters)"
+                results.append(BatchOutcome(name, error_code=INVALID_PATH, detail=detail))
+                continue
             if source_path:
                 target = parse_obs_path(source_path, "samples[].data_source.data_path")
                 if not self.store.bucket_exists(target.bucket):
