@@ -364,3 +364,20 @@ async def test_sample_names_that_leave_their_folder_are_refused_one_by_one(clien
     sources = {sample["source"] for sample in listed["samples"]}
     assert not any("escaped" in source or "nul" in source for source in sources)
     assert any(source.endswith("/sub/kept.jpg") for source in sources)
+
+
+@pytest.mark.parametrize(
+    ("n_clusters", "status"),
+    [("3", 200), ("+3", 200), ("03", 200), ("\u0663", 400), ("1_0", 400), ("\uff13", 400)],
+    ids=["digits", "plus-sign", "leading-zero", "arabic-indic-digit", "underscore", "full-width"],
+)
+async def test_lenient_conversion_reads_ascii_number_text_only(client, n_clusters, status):
+    body = load_example("start-auto-grouping.json")
+    body["config"]["n_clusters"] = n_clusters
+
+    response = await client.post(TASKS_URL, json=body)
+
+    assert response.status == status, await response.text()
+    if status == 400:
+        message = (await response.json())["error_msg"]
+        assert "$.config.n_clusters: expected integer, got string" in message

@@ -39,6 +39,10 @@ _JSON_TYPES = {
     type(None): "null",
 }
 _COERCIBLE = {"integer", "number", "boolean"}
+# Number text a lenient field converts: a sign, ASCII digits, a point and an exponent, as
+# number parsers of other languages read it (not Python's "1_000" or Arabic-Indic digits).
+_NUMBER_TEXT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_INTEGER_TEXT = re.compile(r"[-+]?[0-9]+")
 _SHOWN_VALUE_LENGTH = 60
 # Outcomes remembered per validator: contract tests send the same bodies again and again,
 # and explaining a refusal (jsonschema) is most of the refusal path's cost, as checking a
@@ -396,19 +400,16 @@ def _coerce(payload: object, error: ValidationError) -> bool:
 
 
 def _parse_scalar(text: str, wanted: set[str]) -> int | float | bool | None:
+    """The number or boolean ``text`` spells in ASCII (Python's ``int`` and ``float`` also
+    take ``1_000`` and ``٣``; those stay strings, and so refused)."""
     if "boolean" in wanted and text in ("true", "false"):
         return text == "true"
-    if "integer" in wanted:
-        try:
+    if "integer" in wanted and _INTEGER_TEXT.fullmatch(text):
+        with contextlib.suppress(ValueError):  # past Python's 4,300 digits: not converted
             return int(text)
-        except ValueError:
-            pass
-    if "number" in wanted:
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-        return number if number == number and abs(number) != float("inf") else None
+    if "number" in wanted and _NUMBER_TEXT.fullmatch(text):
+        number = float(text)
+        return number if abs(number) != float("inf") else None
     return None
 
 
