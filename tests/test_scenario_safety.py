@@ -284,6 +284,43 @@ async def test_a_subset_too_large_to_compare_is_a_near_miss_not_a_stall(client):
     )
 
 
+async def test_a_body_schema_is_not_checked_past_its_steps_on_a_huge_body(client):
+    schema = {"type": "object", "properties": {"x": {"type": "array", "items": {"type": "object"}}}}
+    rule = {"match": {"method": "POST", "body": {"schema": schema}}, "respond": {"status": 418}}
+    await client.post("/_emulator/scenarios", json={"name": "schema", "rules": [rule]})
+
+    response = await client.post(
+        f"{DATASETS_URL}/DemoImageDataset001/tasks",
+        json={"x": [{"k": number} for number in range(100_000)]},  # fits, all 2 MB of it
+        headers={"X-Emulator-Scenario": "schema"},
+    )
+
+    assert response.status != 418
+    assert (
+        "body not checked against the rule's schema past 50,000 checks"
+        in (response.headers["X-Emulator-Near-Miss"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "reason"),
+    [
+        ({"type": "array", "uniqueItems": True}, "uniqueItems is not supported in body schemas"),
+        ({"enum": list(range(101))}, "an enum of 101 values (at most 100)"),
+    ],
+    ids=["uniqueItems", "enum-of-101"],
+)
+async def test_body_schema_keywords_whose_cost_grows_with_the_square_are_refused(
+    client, schema, reason
+):
+    rule = {"match": {"body": {"schema": schema}}, "respond": {"status": 418}}
+
+    response = await client.post("/_emulator/scenarios", json={"name": "sq", "rules": [rule]})
+
+    assert response.status == 400
+    assert reason in (await response.json())["error_msg"]
+
+
 async def test_a_subset_found_within_the_steps_matches(client):
     wanted = {"x": [{"k": number} for number in range(100)]}
     rule = {"match": {"method": "POST", "body": {"subset": wanted}}, "respond": {"status": 418}}

@@ -21,13 +21,14 @@ import json
 import marshal
 import re
 from collections.abc import Callable, Iterable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 import fastjsonschema
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
+
+from emulator.contract.step_budget import OutOfSteps, counted_validator, step_budget
 
 _JSON_TYPES = {
     dict: "object",
@@ -62,12 +63,6 @@ MAX_LISTED_VIOLATIONS = 100
 # ten thousand items (a few hundred kilobytes).
 MAX_EXPLAIN_STEPS = 200_000
 _IMMUTABLE = (str, int, float, bool, type(None))
-# The steps left to the explanation under way in this context (None: no limit).
-_steps_left: ContextVar[list[int] | None] = ContextVar("explain_steps_left", default=None)
-
-
-class _OutOfSteps(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -120,28 +115,8 @@ def _pattern(validator, pattern: str, instance: object, schema: dict) -> Iterato
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _counted(check: Callable) -> Callable:
-    """``check`` (a keyword's function), which first takes one step of the explanation's
-    budget."""
-
-    @functools.wraps(check)
-    def counted(validator, value, instance, schema):  # type: ignore[no-untyped-def]
-        left = _steps_left.get()
-        if left is not None:
-            left[0] -= 1
-            if left[0] < 0:
-                raise _OutOfSteps
-        return check(validator, value, instance, schema)
-
-    return counted
-
-
-ContractValidator = validators.extend(
-    Draft202012Validator,
-    {
-        keyword: _counted(check)
-        for keyword, check in {**Draft202012Validator.VALIDATORS, "pattern": _pattern}.items()
-    },
+ContractValidator = counted_validator(
+    validators.extend(Draft202012Validator, {"pattern": _pattern})
 )
 
 
@@ -251,8 +226,7 @@ class PayloadValidator:
         """The violations jsonschema finds within ``MAX_EXPLAIN_STEPS``; past them the
         payload is refused with those found so far (the fast path refused it already;
         in lenient mode it may have needed only conversions: that large, it is refused)."""
-        token = _steps_left.set([MAX_EXPLAIN_STEPS])
-        try:
+        with step_budget(MAX_EXPLAIN_STEPS):
             validator = self._strict if strict else self._lenient
             errors: list[ValidationError] = []
             complete = _collect(validator.iter_errors(payload), errors)
@@ -267,8 +241,6 @@ class PayloadValidator:
                 elif any(converted):
                     errors = []
                     complete = _collect(validator.iter_errors(payload), errors)
-        finally:
-            _steps_left.reset(token)
         violations = _violations(errors)
         if not complete:
             violations.append(
@@ -282,7 +254,7 @@ def _collect(errors: Iterator[ValidationError], into: list[ValidationError]) -> 
     try:
         for error in errors:
             into.append(error)
-    except _OutOfSteps:
+    except OutOfSteps:
         return False
     return True
 

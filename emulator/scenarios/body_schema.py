@@ -3,7 +3,8 @@
 jsonschema matches ``pattern`` with Python's backtracking ``re``, so a schema from a
 scenario file could stall the event loop just as a query regex could. Here ``pattern``
 goes through RE2 (compiled and checked when the scenario loads) and ``patternProperties``,
-which jsonschema also matches with ``re`` in places no keyword hook reaches, is refused.
+which jsonschema also matches with ``re`` in places no keyword hook reaches, is refused,
+as are ``uniqueItems`` and enums over 100 values, whose cost grows with the square.
 A ``$ref`` must point inside the schema and resolve when the scenario loads: jsonschema
 would otherwise fetch remote URLs while answering a request (blocking, and a way to make
 the emulator call any address), or fail with an internal error on a dangling pointer.
@@ -19,6 +20,7 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from emulator.contract.step_budget import counted_validator
 from emulator.scenarios.regex import RegexError, compile_regex
 
 
@@ -36,8 +38,18 @@ def _pattern(validator, pattern, instance, schema):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
-_REFUSED_KEYWORDS = ("patternProperties", "$id", "$dynamicRef", "$dynamicAnchor")
+# Counted: a rule's schema is matched within a budget of keyword checks (matcher.py).
+_Validator = counted_validator(validators.extend(Draft202012Validator, {"pattern": _pattern}))
+# uniqueItems compares every pair of items (8,000 objects took two minutes); a long enum is
+# scanned for every value it checks.
+_REFUSED_KEYWORDS = (
+    "patternProperties",
+    "$id",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "uniqueItems",
+)
+MAX_ENUM_VALUES = 100
 
 
 def _never_retrieve(uri: str):
@@ -59,6 +71,11 @@ def _check_keywords(schema: object) -> list[str]:
             for keyword in _REFUSED_KEYWORDS:
                 if keyword in value:
                     raise BodySchemaError(f"{keyword} is not supported in body schemas")
+            options = value.get("enum")
+            if isinstance(options, list) and len(options) > MAX_ENUM_VALUES:
+                raise BodySchemaError(
+                    f"an enum of {len(options)} values (at most {MAX_ENUM_VALUES})"
+                )
             pattern = value.get("pattern")
             if isinstance(pattern, str):
                 try:
