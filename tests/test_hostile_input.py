@@ -347,20 +347,15 @@ async def test_score_filters_select_auto_labeled_samples(make_client):
 
 async def test_sample_names_that_leave_their_folder_are_refused_one_by_one(client):
     url = TASKS_URL.removesuffix("/tasks") + "/data-annotations/samples"
-    names = ["../../escaped.jpg", "nul\u0000.jpg", "/rooted.jpg", "kept (1).jpg", "sub/kept.jpg"]
+    refused = ["../../escaped.jpg", "nul\u0000.jpg", "/rooted.jpg", "nel\x85.jpg", "rlo\u202e.jpg"]
+    names = [*refused, "kept (1).jpg", "sub/kept.jpg"]
     samples = [{"name": name, "data": "eA=="} for name in names]
 
     response = await client.post(url, json={"samples": samples})
     listed = await (await client.get(f"{url}?limit=100")).json()
 
     results = (await response.json())["results"]
-    assert [result["error_code"] for result in results] == [
-        "ModelArts.4313",
-        "ModelArts.4313",
-        "ModelArts.4313",
-        None,
-        None,
-    ]
+    assert [result["error_code"] for result in results] == ["ModelArts.4313"] * 5 + [None] * 2
     sources = {sample["source"] for sample in listed["samples"]}
     assert not any("escaped" in source or "nul" in source for source in sources)
     assert any(source.endswith("/sub/kept.jpg") for source in sources)
@@ -381,3 +376,25 @@ async def test_lenient_conversion_reads_ascii_number_text_only(client, n_cluster
     if status == 400:
         message = (await response.json())["error_msg"]
         assert "$.config.n_clusters: expected integer, got string" in message
+
+
+async def test_a_long_run_of_digits_that_is_no_number_is_refused_at_once(client):
+    # The conversion's pattern could match such text two ways: 40,000 digits took 38 s.
+    url = TASKS_URL.removesuffix("/tasks") + "/data-annotations/samples"
+    label = {"name": "cat", "type": 0, "score": "1" * 40_000 + "x"}
+    samples = [{"name": "s.jpg", "data": "eA==", "labels": [label]}]
+
+    response = await client.post(url, json={"samples": samples})
+
+    assert response.status == 400
+    assert "score: expected number, got string" in (await response.json())["error_msg"]
+
+
+@pytest.mark.parametrize("score", ["\u0661\u0660", "\uff11", "1_0", "NaN", "1e400"])
+async def test_score_filters_read_ascii_numbers_only(client, score):
+    url = TASKS_URL.removesuffix("/tasks") + "/data-annotations/samples"
+
+    response = await client.get(url, params={"low_score": score})
+
+    assert response.status == 400
+    assert "$.low_score: expected a number" in (await response.json())["error_msg"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import unicodedata
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -69,9 +70,15 @@ def _plain_name(name: str) -> bool:
     """A sample name that stays under the data path as written: a folder in it is fine,
     but no empty, ``.`` or ``..`` part and no control character (the documented rule,
     no ``!<>=&"'``, is the request schema's)."""
-    return all(part not in ("", ".", "..") for part in name.split("/")) and all(
-        " " <= char != "\x7f" for char in name
+    return all(part not in ("", ".", "..") for part in name.split("/")) and not any(
+        unicodedata.category(char) in _CONTROL_CATEGORIES or char in _BIDI_CONTROLS for char in name
     )
+
+
+# Control characters (C0, DEL, C1), line and paragraph separators; and the bidirectional
+# controls that make a name read otherwise than it is stored.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def inner_work_path(dataset: Dataset) -> str:

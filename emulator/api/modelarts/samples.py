@@ -7,6 +7,7 @@ from aiohttp import web
 from emulator.api import keys, render
 from emulator.api.payloads import documented_response, request_body, request_query
 from emulator.codes import INVALID_REQUEST, SAMPLE_MISSING
+from emulator.contract.validation import number_from_text
 from emulator.domain.datasets import Datasets
 from emulator.domain.model import SampleFilter, SampleState
 from emulator.errors import ModelArtsError
@@ -24,12 +25,10 @@ def _score(query: dict, name: str) -> float | None:
     text = query.get(name)
     if text is None:
         return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ModelArtsError(
-            INVALID_REQUEST, detail=f"$.{name}: expected a number, got {text!r}"
-        ) from None
+    number = number_from_text(text.strip())
+    if number is None:
+        raise ModelArtsError(INVALID_REQUEST, detail=f"$.{name}: expected a number, got {text!r}")
+    return number
 
 
 def _filter(query: dict, *, awaiting_confirmation: bool = False) -> SampleFilter:
