@@ -315,9 +315,17 @@ async def test_a_body_schema_is_not_checked_past_its_steps_on_a_huge_body(client
     ("schema", "reason"),
     [
         ({"type": "array", "uniqueItems": True}, "uniqueItems is not supported in body schemas"),
+        (
+            {"unevaluatedProperties": False, "dependentSchemas": {"a": {"$ref": "#"}}},
+            "unevaluatedProperties is not supported in body schemas",
+        ),
         ({"enum": list(range(101))}, "an enum of 101 values (at most 100)"),
+        (
+            {"items": {"properties": {f"p{number}": {} for number in range(1000)}}},
+            "a schema of more than 2000 values",
+        ),
     ],
-    ids=["uniqueItems", "enum-of-101"],
+    ids=["uniqueItems", "unevaluatedProperties", "enum-of-101", "1000-properties"],
 )
 async def test_body_schema_keywords_whose_cost_grows_with_the_square_are_refused(
     client, schema, reason

@@ -4,7 +4,8 @@ jsonschema matches ``pattern`` with Python's backtracking ``re``, so a schema fr
 scenario file could stall the event loop just as a query regex could. Here ``pattern``
 goes through RE2 (compiled and checked when the scenario loads) and ``patternProperties``,
 which jsonschema also matches with ``re`` in places no keyword hook reaches, is refused,
-as are ``uniqueItems`` and enums over 100 values, whose cost grows with the square.
+as are ``uniqueItems``, ``unevaluatedProperties``/``unevaluatedItems``, enums over 100
+values and schemas of over 2,000 values, whose cost grows faster than the body.
 A ``$ref`` must point inside the schema and resolve when the scenario loads: jsonschema
 would otherwise fetch remote URLs while answering a request (blocking, and a way to make
 the emulator call any address), or fail with an internal error on a dangling pointer.
@@ -40,16 +41,21 @@ def _pattern(validator, pattern, instance, schema):
 
 # Counted: a rule's schema is matched within a budget of keyword checks (matcher.py).
 _Validator = counted_validator(validators.extend(Draft202012Validator, {"pattern": _pattern}))
-# uniqueItems compares every pair of items (8,000 objects took two minutes); a long enum is
-# scanned for every value it checks.
+# uniqueItems compares every pair of items (8,000 objects took two minutes); jsonschema
+# follows $ref and dependentSchemas for the unevaluated* keywords outside any counted check
+# (time doubling with each level); a long enum is scanned for every value it checks, and
+# so is a large schema's every keyword: the schema's size bounds what one check costs.
 _REFUSED_KEYWORDS = (
     "patternProperties",
     "$id",
     "$dynamicRef",
     "$dynamicAnchor",
     "uniqueItems",
+    "unevaluatedProperties",
+    "unevaluatedItems",
 )
 MAX_ENUM_VALUES = 100
+MAX_SCHEMA_VALUES = 2_000  # keys, values and items of the schema, counted alike
 
 
 def _never_retrieve(uri: str):
@@ -63,8 +69,12 @@ def _check_keywords(schema: object) -> list[str]:
     """Refuse what could backtrack or reach outside; return the ``$ref`` targets seen."""
     refs: list[str] = []
     pending = [schema]
+    seen = 0
     while pending:
         value = pending.pop()
+        seen += 1 + (len(value) if isinstance(value, dict) else 0)
+        if seen > MAX_SCHEMA_VALUES:
+            raise BodySchemaError(f"a schema of more than {MAX_SCHEMA_VALUES} values")
         if isinstance(value, list):
             pending.extend(value)
         elif isinstance(value, dict):
