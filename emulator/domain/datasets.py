@@ -13,7 +13,6 @@ import binascii
 import hashlib
 import unicodedata
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from emulator.codes import (
     BUCKET_MISSING,
@@ -146,11 +145,14 @@ class Datasets:
         path = parse_obs_path(text, field)
         if not self.store.bucket_exists(path.bucket):
             raise ModelArtsError(BUCKET_MISSING, detail=f"({field}: {path.bucket})")
-        if not self.access.allows(project_id, path.bucket):
-            raise ModelArtsError(
-                OBS_ACCESS, detail=f"({field}: bucket {path.bucket} belongs to another account)"
-            )
+        self._check_access(project_id, path.bucket, field)
         return path
+
+    def _check_access(self, project_id: str, bucket: str, field: str) -> None:
+        if not self.access.allows(project_id, bucket):
+            raise ModelArtsError(
+                OBS_ACCESS, detail=f"({field}: bucket {bucket} belongs to another account)"
+            )
 
     def list(
         self,
@@ -279,10 +281,7 @@ class Datasets:
             return dataset
         for field, path in (("data_path", dataset.data_path), ("work_path", dataset.work_path)):
             bucket = parse_obs_path(path, field, subdirectory=False).bucket
-            if not self.access.allows(project_id, bucket):
-                raise ModelArtsError(
-                    OBS_ACCESS, detail=f"({field}: bucket {bucket} belongs to another account)"
-                )
+            self._check_access(project_id, bucket, field)
         return dataset
 
     def samples(self, project_id: str, dataset_id: str) -> tuple[Dataset, tuple[Sample, ...]]:
@@ -434,11 +433,13 @@ class Datasets:
         """The dataset's statistics as its samples are now (counted again only after a
         change, so getting and listing datasets cost the same with any number of samples).
 
-        What is kept names no dataset: kept in the dataset, it would make a cycle, and a
-        deleted dataset would wait for the cycle collector with all its samples."""
-        return DatasetStatistics(dataset, *dataset.derived("statistics", self._count))
+        What is kept is the counts by field name, without the dataset: kept in the dataset,
+        the dataset would make a cycle, and a deleted dataset would wait for the cycle
+        collector with all its samples."""
+        return DatasetStatistics(dataset=dataset, **dataset.derived("statistics", self._count))
 
-    def _count(self, dataset: Dataset) -> _Tally:
+    def _count(self, dataset: Dataset) -> dict[str, object]:
+        """DatasetStatistics' fields but ``dataset``."""
         samples = dataset.derived("samples_in_order", _in_order)
         by_state = dict.fromkeys(
             (SampleState.LABELED, SampleState.UNLABELED, SampleState.TO_CONFIRM), 0
@@ -464,7 +465,7 @@ class Datasets:
             )
             for name, (count, sample_count) in label_counts.items()
         ]
-        return _Tally(
+        return dict(
             total=len(samples),
             labeled=by_state[SampleState.LABELED],
             unlabeled=by_state[SampleState.UNLABELED],
@@ -473,18 +474,6 @@ class Datasets:
             hard=hard,
             labels=tuple(labels),
         )
-
-
-class _Tally(NamedTuple):
-    """A dataset's statistics but the dataset itself, in DatasetStatistics' field order."""
-
-    total: int
-    labeled: int
-    unlabeled: int
-    awaiting_confirmation: int
-    deleted: int
-    hard: int
-    labels: tuple[LabelStatistics, ...]
 
 
 def _check_label(entry: dict) -> str:
