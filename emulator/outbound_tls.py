@@ -1,7 +1,7 @@
 """TLS for the emulator's own outbound connections, and none of its cost at start.
 
 Importing aiohttp builds its two default client TLS contexts, and each reads the system's
-CA bundle file: about 60 ms together here, a sixth of the command's start. The command's
+CA bundle file, a noticeable share of the command's start. The command's
 process connects outward only in record mode (to the upstream) and in ``compare`` (to the
 emulator it checks), and both make their context with ``client_ssl`` when they begin. So
 the command imports aiohttp inside ``ca_bundle_skipped``, where OpenSSL is pointed at an
