@@ -32,6 +32,10 @@ ALWAYS_DOCUMENTED_STATUSES = frozenset({400})
 MAX_CODES = 100  # distinct error codes kept per operation (scenarios can invent codes)
 MAX_ITEMS = 50  # array items looked at per array when collecting sent fields
 MAX_DEPTH = 16
+# Documented fields listed per schema: a schemas folder of one's own (--schemas-dir) can
+# share definitions so that their paths are countless (two fields of the next level, thirty
+# levels deep, is a billion); the first this many, breadth first, are the ones counted.
+MAX_DOCUMENTED_FIELDS = 10_000
 # Reading sent fields parses the body a second time: bodies up to SMALL_BODY_BYTES always
 # are (while documented fields remain unseen), larger ones only LARGE_BODIES times per
 # operation (a 345 KiB upload costs ~15 ms to parse), and none over MAX_BODY_BYTES.
@@ -55,30 +59,42 @@ MAPPING = (
 
 
 def documented_fields(schema: dict | None, prefix: str = "") -> list[str]:
-    """Every property path of a JSON Schema: ``a``, ``a.b``, ``a.list[].c`` (refs followed
-    once per branch, so recursive definitions end)."""
+    """Every property path of a JSON Schema that a sent body could show (``MAX_DEPTH``
+    levels, as ``sent_fields`` reads them), in the schema's order: ``a``, ``a.b``,
+    ``a.list[].c``. References are followed once per branch, so recursive definitions
+    end; the first ``MAX_DOCUMENTED_FIELDS`` are listed."""
     if not schema:
         return []
     definitions = schema.get("$defs", {})
     found: list[str] = []
-
-    def walk(node: dict, path: str, refs: frozenset[str]) -> None:
+    # What is left to do, last first: a field to list (a str), or a schema node to read
+    # with its path, the definitions followed on the way there and its level.
+    pending: list[str | tuple[dict, str, frozenset[str], int]] = [(schema, "", frozenset(), 0)]
+    while pending and len(found) < MAX_DOCUMENTED_FIELDS:
+        task = pending.pop()
+        if isinstance(task, str):
+            found.append(task)
+            continue
+        node, path, refs, level = task
         reference = node.get("$ref")
         if isinstance(reference, str) and reference.startswith("#/$defs/"):
             name = reference.removeprefix("#/$defs/")
-            if name in refs or name not in definitions:
-                return
-            walk(definitions[name], path, refs | {name})
-            return
+            target = definitions.get(name)
+            if name not in refs and isinstance(target, dict):
+                pending.append((target, path, refs | {name}, level))
+            continue
+        if level > MAX_DEPTH:
+            continue
+        after: list[str | tuple[dict, str, frozenset[str], int]] = []
         if isinstance(node.get("items"), dict):
-            walk(node["items"], f"{path}[]", refs)
-        for name, sub in (node.get("properties") or {}).items():
+            after.append((node["items"], f"{path}[]", refs, level + 1))
+        properties = node.get("properties")
+        for name, sub in (properties if isinstance(properties, dict) else {}).items():
             child = f"{path}.{name}" if path else f"{prefix}{name}"
-            found.append(child)
+            after.append(child)
             if isinstance(sub, dict):
-                walk(sub, child, refs)
-
-    walk(schema, "", frozenset())
+                after.append((sub, child, refs, level + 1))
+        pending.extend(reversed(after))
     return found
 
 

@@ -1,0 +1,65 @@
+"""A schemas folder (``--schemas-dir``) may refer to its definitions in any shape: a
+definition within itself, or one definition shared so often that writing the references
+out would not end in reasonable size. Refusals name the field in each case."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from emulator.config import Config
+from tests.conftest import TASKS_URL
+
+REQUEST_SCHEMA = "CreateTask.request.json"
+# Level n has two fields of level n + 1: written out, 2^30 copies of the last level.
+LEVELS = {
+    f"Level{n}": {
+        "type": "object",
+        "properties": {
+            "left": {"$ref": f"#/$defs/Level{n + 1}"},
+            "right": {"$ref": f"#/$defs/Level{n + 1}"},
+        },
+    }
+    for n in range(30)
+}
+LEVELS["Level30"] = {"type": "object", "properties": {"size": {"type": "integer"}}}
+
+
+def schemas_with_config(folder, config_schema: dict, definitions: dict):
+    """A copy of the bundled schemas whose task start takes ``config_schema`` as config."""
+    shutil.copytree(Config().with_defaults_resolved().schemas_dir, folder)
+    path = folder / REQUEST_SCHEMA
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["properties"]["config"] = config_schema
+    schema["$defs"].update(definitions)
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return folder
+
+
+async def test_definitions_shared_two_to_the_thirty_times_still_name_the_field(
+    tmp_path, make_client
+):
+    schemas = schemas_with_config(tmp_path / "schemas", {"$ref": "#/$defs/Level0"}, LEVELS)
+    client = await make_client(schemas_dir=schemas)
+    config: dict = {"size": "big"}
+    for _ in range(30):
+        config = {"right": config}
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": config})
+
+    assert refused.status == 400
+    expected = "$.config" + ".right" * 30 + ".size: expected integer"
+    assert expected in (await refused.json())["error_msg"]
+
+
+async def test_coverage_lists_the_first_ten_thousand_of_countless_field_paths(
+    tmp_path, make_client
+):
+    schemas = schemas_with_config(tmp_path / "schemas", {"$ref": "#/$defs/Level0"}, LEVELS)
+    client = await make_client(schemas_dir=schemas)
+
+    report = await (await client.get("/_emulator/coverage")).json()
+
+    start = next(op for op in report["operations"] if op["operation_id"] == "CreateTask")
+    assert start["documented_fields"] == 10_000
+    assert start["fields_never_sent"][:3] == ["collect_key_sample", "config", "config.left"]
