@@ -36,6 +36,21 @@ def schemas_with_config(folder, config_schema: dict, definitions: dict):
     return folder
 
 
+async def test_a_definition_within_itself_names_the_deep_field(tmp_path, make_client):
+    tree = {
+        "type": "object",
+        "properties": {"child": {"$ref": "#/$defs/Tree"}, "size": {"type": "integer"}},
+    }
+    schemas = schemas_with_config(tmp_path / "schemas", {"$ref": "#/$defs/Tree"}, {"Tree": tree})
+    client = await make_client(schemas_dir=schemas)
+    body = {"task_type": "auto-label", "config": {"child": {"child": {"size": "big"}}}}
+
+    refused = await client.post(TASKS_URL, json=body)
+
+    assert refused.status == 400
+    assert "$.config.child.child.size: expected integer" in (await refused.json())["error_msg"]
+
+
 async def test_definitions_shared_two_to_the_thirty_times_still_name_the_field(
     tmp_path, make_client
 ):

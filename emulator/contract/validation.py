@@ -137,10 +137,11 @@ class PayloadValidator:
         registry = registry or Registry()
         self.schema = schema
         self.fill_defaults = fill_defaults
-        self._lenient = ContractValidator(schema, registry=registry)
         text = json.dumps(schema, sort_keys=True)
-        closed_schema, closed_text = _closed_of(text)
-        self._strict = ContractValidator(closed_schema, registry=registry)
+        closed_text = _closed_text(text)
+        # (Keywords in the order written: a node's violations are listed in that order.)
+        self._lenient = ContractValidator(_explaining(json.dumps(schema)), registry=registry)
+        self._strict = ContractValidator(_explaining(closed_text), registry=registry)
         self._texts = {False: text, True: closed_text}
         self._fast: dict[bool, Callable[[object], object]] = {}
         # A refusal's violations (a tuple), or an accepted payload as marshal bytes.
@@ -329,14 +330,74 @@ def _fill(payload: object, plan: _Defaults) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _closed_of(text: str) -> tuple[dict, str]:
-    """``closed`` of a schema given as JSON text, and its text (memoised: every app a test
-    suite creates loads the same contract, and deep-copying it was most of that cost).
+def _closed_text(text: str) -> str:
+    """``closed`` of a schema given as JSON text, as JSON text (memoised: every app a test
+    suite creates loads the same contract, and deep-copying it was most of that cost)."""
+    return json.dumps(closed(json.loads(text)))
 
-    The schema returned is shared: validators only read it.
+
+# Nodes an explaining schema may have, in all, when its references are written out.
+MAX_INLINED_NODES = 20_000
+
+
+@functools.lru_cache(maxsize=256)
+def _explaining(text: str) -> dict:
+    """The schema of ``text`` as jsonschema walks it to explain a refusal: every local
+    reference to one of its ``$defs`` written out in place, where that ends (a definition
+    met again within itself stays a reference). Each reference jsonschema follows is a
+    lookup and a new validator object: written out, an explanation takes about half as
+    long, and finds the same violations (paths and keywords do not change). A schema
+    that would grow past ``MAX_INLINED_NODES`` is kept as it is.
+
+    The schema returned is shared (memoised like ``_closed_text``): validators only read it.
     """
-    schema = closed(json.loads(text))
-    return schema, json.dumps(schema, sort_keys=True)
+    schema = json.loads(text)
+    definitions = schema.get("$defs")
+    if not isinstance(definitions, dict):
+        return schema
+    budget = [MAX_INLINED_NODES]
+
+    def written_out(node: object, within: frozenset[str]) -> object:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise OverflowError
+        if isinstance(node, list):
+            return [written_out(item, within) for item in node]
+        if not isinstance(node, dict):
+            return node
+        name = _local_definition(node.get("$ref"))
+        target = definitions.get(name) if name else None
+        if (
+            isinstance(target, dict)
+            and name not in within
+            and node.keys() <= _REFERENCE_ONLY
+            and not target.keys() & _RESOURCE_KEYWORDS
+        ):
+            return written_out(target, within | {name})
+        return {
+            key: value if key == "$defs" else written_out(value, within)
+            for key, value in node.items()
+        }
+
+    try:
+        return written_out(schema, frozenset())
+    except (OverflowError, RecursionError):
+        return json.loads(text)
+
+
+# A reference written out must be the node's only assertion (annotations may sit beside
+# it), and its target must not start a resource of its own (a base URI or anchors).
+_REFERENCE_ONLY = frozenset({"$ref", "$comment", "description", "title", "default", "examples"})
+_RESOURCE_KEYWORDS = frozenset({"$id", "$anchor", "$dynamicAnchor", "$schema"})
+_DEFINITION_REFERENCE = "#/$defs/"
+
+
+def _local_definition(reference: object) -> str | None:
+    if isinstance(reference, str) and reference.startswith(_DEFINITION_REFERENCE):
+        name = reference[len(_DEFINITION_REFERENCE) :]
+        if "/" not in name and "~" not in name and "%" not in name:
+            return name
+    return None
 
 
 def closed(schema: dict) -> dict:
