@@ -338,6 +338,49 @@ async def test_body_schema_keywords_whose_cost_grows_with_the_square_are_refused
     assert reason in (await response.json())["error_msg"]
 
 
+@pytest.mark.parametrize(
+    ("schema", "body"),
+    [
+        (
+            {"type": "object", "properties": {"uniqueItems": {"type": "array"}}},
+            {"uniqueItems": [1, 1]},
+        ),
+        ({"properties": {"$id": {"const": "a"}}, "required": ["$id"]}, {"$id": "a"}),
+        (
+            {"const": {"pattern": "(?=x)", "$ref": "elsewhere"}},
+            {"pattern": "(?=x)", "$ref": "elsewhere"},
+        ),
+        (
+            {"properties": {"x": {"enum": [{"patternProperties": {}}]}}},
+            {"x": {"patternProperties": {}}},
+        ),
+    ],
+    ids=["property-named-uniqueItems", "property-named-$id", "const-object", "enum-object"],
+)
+async def test_keyword_names_as_data_are_no_keywords(client, schema, body):
+    rule = {"match": {"method": "POST", "body": {"schema": schema}}, "respond": {"status": 418}}
+    loaded = await client.post("/_emulator/scenarios", json={"name": "data", "rules": [rule]})
+
+    response = await client.post(
+        f"{DATASETS_URL}/DemoImageDataset001/tasks",
+        json=body,
+        headers={"X-Emulator-Scenario": "data"},
+    )
+
+    assert loaded.status == 201, await loaded.text()
+    assert response.status == 418
+
+
+async def test_a_reference_into_data_is_checked_as_the_schema_it_becomes(client):
+    schema = {"$ref": "#/examples/0", "examples": [{"type": "array", "uniqueItems": True}]}
+    rule = {"match": {"body": {"schema": schema}}, "respond": {"status": 418}}
+
+    response = await client.post("/_emulator/scenarios", json={"name": "sq", "rules": [rule]})
+
+    assert response.status == 400
+    assert "uniqueItems is not supported in body schemas" in (await response.json())["error_msg"]
+
+
 async def test_a_subset_found_within_the_steps_matches(client):
     wanted = {"x": [{"k": number} for number in range(100)]}
     rule = {"match": {"method": "POST", "body": {"subset": wanted}}, "respond": {"status": 418}}

@@ -65,9 +65,37 @@ def _never_retrieve(uri: str):
 _REGISTRY = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
 
 
-def _check_keywords(schema: object) -> list[str]:
-    """Refuse what could backtrack or reach outside; return the ``$ref`` targets seen."""
-    refs: list[str] = []
+# Where a schema holds schemas, as jsonschema's 2020-12 validator applies them: the value
+# of these keywords is a schema (or a list of them) ...
+_SCHEMA_VALUED = frozenset(
+    {
+        "additionalItems",
+        "additionalProperties",
+        "allOf",
+        "anyOf",
+        "contains",
+        "else",
+        "if",
+        "items",
+        "not",
+        "oneOf",
+        "prefixItems",
+        "propertyNames",
+        "then",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
+# ... and these map names to schemas. Anything else (const, enum, default, examples,
+# unknown keywords) is data, which may hold any key: a property named "uniqueItems" or a
+# const object with a "pattern" field is no keyword. A $ref may still point into data:
+# what it reaches is checked as the schema it becomes.
+_SCHEMA_MAPS = frozenset(
+    {"$defs", "definitions", "dependencies", "dependentSchemas", "patternProperties", "properties"}
+)
+
+
+def _check_size(schema: object) -> None:
     pending = [schema]
     seen = 0
     while pending:
@@ -78,36 +106,49 @@ def _check_keywords(schema: object) -> list[str]:
         if isinstance(value, list):
             pending.extend(value)
         elif isinstance(value, dict):
-            for keyword in _REFUSED_KEYWORDS:
-                if keyword in value:
-                    raise BodySchemaError(f"{keyword} is not supported in body schemas")
-            options = value.get("enum")
-            if isinstance(options, list) and len(options) > MAX_ENUM_VALUES:
-                raise BodySchemaError(
-                    f"an enum of {len(options)} values (at most {MAX_ENUM_VALUES})"
-                )
-            pattern = value.get("pattern")
-            if isinstance(pattern, str):
-                try:
-                    compile_regex(pattern)
-                except RegexError as error:
-                    raise BodySchemaError(f"bad pattern {pattern!r} ({error})") from None
-            ref = value.get("$ref")
-            if isinstance(ref, str):
-                refs.append(ref)
             pending.extend(value.values())
-    return refs
 
 
-def _check_refs(schema: dict, refs: list[str]) -> None:
+def _check_keywords(schema: dict) -> None:
+    """Refuse what could backtrack or reach outside, at every place jsonschema reads as a
+    schema: the root, what schema keywords hold, and what each ``$ref`` reaches."""
     resolver = _REGISTRY.with_resource("", DRAFT202012.create_resource(schema)).resolver()
-    for ref in refs:
-        if not ref.startswith("#"):
-            raise BodySchemaError(f"$ref {ref!r}: only references inside the schema (#...)")
-        try:
-            resolver.lookup(ref)
-        except Unresolvable:
-            raise BodySchemaError(f"$ref {ref!r} points to nothing in the schema") from None
+    pending: list[object] = [schema]
+    checked: set[int] = set()  # by identity: references may lead back to a schema
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict) or id(node) in checked:
+            continue
+        checked.add(id(node))
+        for keyword in _REFUSED_KEYWORDS:
+            if keyword in node:
+                raise BodySchemaError(f"{keyword} is not supported in body schemas")
+        options = node.get("enum")
+        if isinstance(options, list) and len(options) > MAX_ENUM_VALUES:
+            raise BodySchemaError(f"an enum of {len(options)} values (at most {MAX_ENUM_VALUES})")
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                compile_regex(pattern)
+            except RegexError as error:
+                raise BodySchemaError(f"bad pattern {pattern!r} ({error})") from None
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            pending.append(_reached(resolver, ref))
+        for keyword, value in node.items():
+            if keyword in _SCHEMA_VALUED:
+                pending.extend(value if isinstance(value, list) else [value])
+            elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
+                pending.extend(value.values())
+
+
+def _reached(resolver, ref: str) -> object:
+    if not ref.startswith("#"):
+        raise BodySchemaError(f"$ref {ref!r}: only references inside the schema (#...)")
+    try:
+        return resolver.lookup(ref).contents
+    except Unresolvable:
+        raise BodySchemaError(f"$ref {ref!r} points to nothing in the schema") from None
 
 
 def compile_body_schema(schema: dict):
@@ -116,5 +157,6 @@ def compile_body_schema(schema: dict):
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         raise BodySchemaError(f"not a JSON Schema ({error.message})") from None
-    _check_refs(schema, _check_keywords(schema))
+    _check_size(schema)
+    _check_keywords(schema)
     return _Validator(schema, registry=_REGISTRY)
