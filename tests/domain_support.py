@@ -76,6 +76,10 @@ class FakeStorage:
         stored = self.buckets.get(bucket, {}).get(key)
         return None if stored is None else stored.data
 
+    def object_size(self, bucket: str, key: str) -> int | None:
+        stored = self.buckets.get(bucket, {}).get(key)
+        return None if stored is None else stored.size
+
     def delete_object(self, bucket: str, key: str) -> None:
         self.version += 1
         self.buckets.get(bucket, {}).pop(key, None)

@@ -5,6 +5,7 @@ one cut short by a refusal, and a deleted dataset is freed at once."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import weakref
 
@@ -184,3 +185,24 @@ async def test_labels_follow_adds_deletes_and_adds_again_by_name(client):
     assert names[:2] == ["cat", "dog"]  # the demo dataset's own
     assert len(names) == len(set(names)) == 2 + 3000 - 2 + 1
     assert names[-1] == "label-5"
+
+
+async def test_a_samples_size_is_the_bytes_of_its_object(client):
+    """Seeded, uploaded with data, named by data_source or found under the data path: each
+    sample reports its object's size (a data_source naming no object: 0)."""
+    upload = {
+        "samples": [
+            {"name": "five.jpg", "data": base64.b64encode(b"12345").decode()},
+            {"data_source": {"data_path": "obs://demo-bucket/images/unlabeled-01.jpg"}},
+            {"data_source": {"data_path": "obs://demo-bucket/images/absent.jpg"}},
+        ]
+    }
+    assert (await client.post(SAMPLES_URL, json=upload)).status == 200
+
+    listed = await _json(await client.get(SAMPLES_URL, params={"limit": 100}))
+
+    sizes = {sample["sample_name"]: sample["sample_size"] for sample in listed["samples"]}
+    assert sizes["cat-01.jpg"] == len("demo image cat 1")  # seeded with labels
+    assert sizes["unlabeled-01.jpg"] == len("demo image 1")
+    assert sizes["five.jpg"] == 5
+    assert sizes["absent.jpg"] == 0

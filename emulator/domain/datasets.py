@@ -350,13 +350,13 @@ class Datasets:
                     )
                     continue
                 self.store.put_object(target.bucket, target.key, data)
-            source = target.uri
-            sample = self._register(dataset, source, entry)
+            size = self.store.object_size(target.bucket, target.key) or 0
+            sample = self._register(dataset, target.uri, entry, size)
             results.append(BatchOutcome(str(target), sample.sample_id))
         dataset.update_time_ms = self.clock.now_ms()
         return results
 
-    def _register(self, dataset: Dataset, source: str, entry: dict) -> Sample:
+    def _register(self, dataset: Dataset, source: str, entry: dict, size: int = 0) -> Sample:
         labels = [dict(label) for label in entry.get("labels") or []]
         for label in labels:
             self._add_label(dataset, label)
@@ -368,6 +368,7 @@ class Datasets:
             labels=labels,
             metadata={"@modelarts:import_origin": 0, **(entry.get("metadata") or {})},
             sample_time_ms=self.clock.now_ms(),
+            size=size,
         )
         dataset.removed_sources.discard(source)
         dataset.samples[sample.sample_id] = sample
@@ -375,7 +376,9 @@ class Datasets:
         return sample
 
     def register_seeded(self, dataset: Dataset, source: str, labels: list[dict]) -> Sample:
-        return self._register(dataset, source, {"labels": labels})
+        stored = parse_obs_path(source, "samples[].source")
+        size = self.store.object_size(stored.bucket, stored.key) or 0
+        return self._register(dataset, source, {"labels": labels}, size)
 
     def update_samples(
         self, project_id: str, dataset_id: str, entries: list[dict]

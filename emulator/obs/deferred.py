@@ -293,6 +293,13 @@ class DeferredStore:
         found = self._objects.get(bucket, {}).get(key)
         return None if found is None else found.data
 
+    def object_size(self, bucket: str, key: str) -> int | None:
+        real = self._real
+        if real is not None:
+            return real.object_size(bucket, key)
+        found = self._objects.get(bucket, {}).get(key)
+        return None if found is None else len(found.data)
+
     def list_keys(self, bucket: str, prefix: str = "") -> list[StoredObject]:
         real = self._real
         if real is not None:

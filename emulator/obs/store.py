@@ -212,6 +212,13 @@ class ObjectStore:
             return None
         return stored.value if isinstance(stored, FakeKey) else None
 
+    def object_size(self, bucket: str, key: str) -> int | None:
+        try:
+            stored = self._backend.get_object(bucket, key)
+        except (MissingBucket, MissingKey):
+            return None
+        return stored.size if isinstance(stored, FakeKey) else None
+
     def delete_object(self, bucket: str, key: str) -> None:
         with contextlib.suppress(MissingBucket):  # not waiting for the lock, as put_object
             self._backend.delete_object(bucket, key)
