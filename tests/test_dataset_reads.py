@@ -206,3 +206,20 @@ async def test_a_samples_size_is_the_bytes_of_its_object(client):
     assert sizes["unlabeled-01.jpg"] == len("demo image 1")
     assert sizes["five.jpg"] == 5
     assert sizes["absent.jpg"] == 0
+
+
+async def test_a_bad_data_source_path_fails_its_sample_not_the_batch(client):
+    upload = {
+        "samples": [
+            {"data_source": {"data_path": "/demo-bucket/images/a b.jpg"}},
+            {"name": "kept.jpg", "data": base64.b64encode(b"kept").decode()},
+        ]
+    }
+
+    answer = await _json(await client.post(SAMPLES_URL, json=upload))
+
+    refused, kept = answer["results"]
+    assert answer["success"] is False
+    assert (refused["success"], refused["error_code"]) == (False, "ModelArts.4313")
+    assert "samples[].data_source.data_path" in refused["error_msg"]
+    assert (kept["success"], kept["name"]) == (True, "/demo-bucket/images/kept.jpg")

@@ -334,7 +334,13 @@ class Datasets:
                 results.append(BatchOutcome(name, error_code=INVALID_PATH, detail=detail))
                 continue
             if source_path:
-                target = parse_obs_path(source_path, "samples[].data_source.data_path")
+                try:
+                    target = parse_obs_path(source_path, "samples[].data_source.data_path")
+                except ModelArtsError as refused:  # this sample's result, as a bad name's
+                    results.append(
+                        BatchOutcome(name, error_code=refused.code, detail=refused.detail)
+                    )
+                    continue
                 if not self.store.bucket_exists(target.bucket):
                     results.append(BatchOutcome(name, error_code=BUCKET_MISSING))
                     continue
