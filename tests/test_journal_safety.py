@@ -143,3 +143,20 @@ async def test_entries_read_again_are_the_same_and_the_console_adds_nothing_to_t
     assert console.status == 200
     assert again == first
     assert "operation" not in again[0]
+
+
+async def test_verify_refuses_to_walk_a_journal_past_its_schema_checks(client):
+    # 60 bodies of 5,000 integers, each item two schema checks: 600,000 in all.
+    body = {"x": [0] * 5000}
+    for _ in range(60):
+        await client.post(TASKS_URL, json=body)
+    schema = {"properties": {"x": {"items": {"type": "integer", "minimum": 0}}}}
+
+    narrow = await client.post(
+        "/_emulator/verify", json={"match": {"body": {"schema": schema}, "method": "GET"}}
+    )
+    wide = await client.post("/_emulator/verify", json={"match": {"body": {"schema": schema}}})
+
+    assert narrow.status == 200
+    assert wide.status == 400
+    assert "more than 500,000 schema checks" in (await wide.json())["error_msg"]

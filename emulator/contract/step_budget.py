@@ -25,10 +25,13 @@ class OutOfSteps(Exception):
 
 
 @contextlib.contextmanager
-def step_budget(limit: int) -> Iterator[None]:
-    token = _steps_left.set([limit])
+def step_budget(limit: int) -> Iterator[list[int]]:
+    """A budget of ``limit`` steps for the walk within; yields the count of steps left
+    (below zero once ``OutOfSteps`` was raised)."""
+    left = [limit]
+    token = _steps_left.set(left)
     try:
-        yield
+        yield left
     finally:
         _steps_left.reset(token)
 

@@ -165,7 +165,9 @@ class ScenarioBook:
             scenario = self.scenarios[name]
             progress = self._progress[name]
             for index, rule in enumerate(scenario.rules):
-                failed = self._blocked(rule, index, progress) + failures(rule.match, request)
+                failed = self._blocked(rule, index, progress)
+                if explain or not failed:
+                    failed += failures(rule.match, request, every=explain)
                 if failed:
                     if explain:
                         misses.append(NearMiss(name, rule.name, failed))

@@ -70,8 +70,21 @@ def path_params(match: Match, request: RequestView) -> dict[str, str] | None:
     return found.groupdict() if found else None
 
 
-def failures(match: Match, request: RequestView) -> list[str]:
-    """Every condition of ``match`` the request does not meet (empty when it matches)."""
+@dataclass
+class Work:
+    """What body conditions cost, added up over the requests they were checked against
+    (verify checks a match against a whole journal)."""
+
+    schema_checks: int = 0
+    comparisons: int = 0
+
+
+def failures(
+    match: Match, request: RequestView, work: Work | None = None, *, every: bool = True
+) -> list[str]:
+    """Every condition of ``match`` the request does not meet (empty when it matches);
+    what its body conditions cost is added to ``work``. Unless ``every`` is wanted (to
+    explain a near miss), body conditions are not checked once another one failed."""
     failed: list[str] = []
     if match.methods and request.method not in match.methods:
         failed.append(f"method is {request.method}, rule wants {'/'.join(match.methods)}")
@@ -94,18 +107,19 @@ def failures(match: Match, request: RequestView) -> list[str]:
         if not condition.check(value):
             shown = "absent" if value is None else "present" if condition.present else repr(value)
             failed.append(f"header {name} is {shown}, rule wants {condition.describe()}")
-    if match.needs_body:
-        failed.extend(_body_failures(match, request))
+    if match.needs_body and (every or not failed):
+        failed.extend(_body_failures(match, request, work or Work()))
     return failed
 
 
-def _body_failures(match: Match, request: RequestView) -> list[str]:
+def _body_failures(match: Match, request: RequestView, work: Work) -> list[str]:
     if not request.body_is_json:
         return ["body is not JSON"]
     failed = []
     if match.has_body_subset:
+        steps = [MAX_SUBSET_STEPS]
         try:
-            contained = is_subset(match.body_subset, request.body, [MAX_SUBSET_STEPS])
+            contained = is_subset(match.body_subset, request.body, steps)
         except _TooLargeToCompare:
             failed.append(
                 f"body not compared with the rule's subset past {MAX_SUBSET_STEPS:,} steps"
@@ -113,9 +127,10 @@ def _body_failures(match: Match, request: RequestView) -> list[str]:
         else:
             if not contained:
                 failed.append("body does not contain the rule's subset")
+        work.comparisons += MAX_SUBSET_STEPS - max(steps[0], 0)
     if match.body_schema is not None:
         try:
-            with step_budget(MAX_SCHEMA_STEPS):
+            with step_budget(MAX_SCHEMA_STEPS) as left:
                 error = next(iter(match.body_schema.iter_errors(request.body)), None)
         except RecursionError:  # a schema whose $refs loop without consuming the body
             failed.append("the rule's schema refers to itself without end")
@@ -126,6 +141,7 @@ def _body_failures(match: Match, request: RequestView) -> list[str]:
         else:
             if error is not None:
                 failed.append(f"body does not fit the rule's schema ({error.message})")
+        work.schema_checks += MAX_SCHEMA_STEPS - max(left[0], 0)
     for expression in match.body_expressions:
         if not expression.holds(request.body):
             failed.append(f"body: {expression.text} is false")

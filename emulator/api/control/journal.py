@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from aiohttp import web
@@ -12,7 +13,8 @@ from emulator.api.payloads import read_json
 from emulator.codes import INVALID_REQUEST
 from emulator.errors import ModelArtsError
 from emulator.scenarios.loader import ScenarioError
-from emulator.scenarios.matcher import RequestView, failures
+from emulator.scenarios.matcher import RequestView, Work, failures
+from emulator.scenarios.model import Match
 
 
 def _journal_filter(entry: dict, query: dict) -> bool:
@@ -70,18 +72,45 @@ async def verify(request: web.Request) -> web.Response:
             INVALID_REQUEST, message=str(error).replace("$.rules[0].match", "$.match")
         ) from None
     match = scenario.rules[0].match
-    matched = []
-    for entry in keys.shared(request, keys.JOURNAL).entries():
-        if "status" in criteria and entry["status"] != criteria["status"]:
-            continue
-        if any(f in criteria and entry.get(f) != criteria[f] for f in ("scenario", "rule")):
-            continue
-        if not failures(match, _view_of(entry)):
-            matched.append(entry["id"])
+    entries = keys.shared(request, keys.JOURNAL).entries()
+    if match.needs_body:  # up to a second of CPU: off the event loop
+        matched = await asyncio.to_thread(_matching, match, criteria, entries)
+    else:
+        matched = _matching(match, criteria, entries)
     body = {"count": len(matched), "requests": matched}
     expected = criteria.get("expect")
     status = 417 if expected is not None and expected != len(matched) else 200
     return json_response(body, status=status)
+
+
+# Body conditions one verify may check against the whole journal (each entry's body is
+# at most 16 KiB, but a thousand of them against a rule's schema or subset took minutes).
+MAX_VERIFY_SCHEMA_CHECKS = 500_000
+MAX_VERIFY_COMPARISONS = 5_000_000
+
+
+def _matching(match: Match, criteria: dict, entries: list[dict]) -> list[int]:
+    """Ids of the journal entries that ``match`` and ``criteria`` admit."""
+    matched = []
+    work = Work()
+    for entry in entries:
+        if "status" in criteria and entry["status"] != criteria["status"]:
+            continue
+        if any(f in criteria and entry.get(f) != criteria[f] for f in ("scenario", "rule")):
+            continue
+        if not failures(match, _view_of(entry), work, every=False):
+            matched.append(entry["id"])
+        if work.schema_checks > MAX_VERIFY_SCHEMA_CHECKS or (
+            work.comparisons > MAX_VERIFY_COMPARISONS
+        ):
+            raise ModelArtsError(
+                INVALID_REQUEST,
+                detail=f"verify: the journal's bodies need more than "
+                f"{MAX_VERIFY_SCHEMA_CHECKS:,} schema checks or {MAX_VERIFY_COMPARISONS:,} "
+                "comparisons for this match; narrow it (method, path, status, scenario, "
+                "rule) or empty the journal between tests.",
+            )
+    return matched
 
 
 def _view_of(entry: dict) -> RequestView:
