@@ -381,6 +381,37 @@ async def test_a_reference_into_data_is_checked_as_the_schema_it_becomes(client)
     assert "uniqueItems is not supported in body schemas" in (await response.json())["error_msg"]
 
 
+@pytest.mark.parametrize(
+    ("schema", "reason"),
+    [
+        (
+            {
+                "properties": {
+                    "x": {
+                        "$schema": "http://json-schema.org/draft-03/schema#",
+                        "extends": {"uniqueItems": True},
+                    }
+                }
+            },
+            "$schema is not supported below a body schema's root",
+        ),
+        (
+            {"$schema": "http://json-schema.org/draft-07/schema#", "pattern": "^(a+)+$"},
+            "$schema: body schemas are JSON Schema https://json-schema.org/draft/2020-12/schema",
+        ),
+        ({"required": ["a"], "$ref": "#/required"}, "points to a value that is not a schema"),
+    ],
+    ids=["draft-3-below-the-root", "draft-7-at-the-root", "ref-to-a-list"],
+)
+async def test_a_body_schema_jsonschema_would_read_otherwise_is_refused(client, schema, reason):
+    rule = {"match": {"body": {"schema": schema}}, "respond": {"status": 418}}
+
+    response = await client.post("/_emulator/scenarios", json={"name": "other", "rules": [rule]})
+
+    assert response.status == 400
+    assert reason in (await response.json())["error_msg"]
+
+
 async def test_a_subset_found_within_the_steps_matches(client):
     wanted = {"x": [{"k": number} for number in range(100)]}
     rule = {"match": {"method": "POST", "body": {"subset": wanted}}, "respond": {"status": 418}}

@@ -69,7 +69,6 @@ _REGISTRY = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
 # of these keywords is a schema (or a list of them) ...
 _SCHEMA_VALUED = frozenset(
     {
-        "additionalItems",
         "additionalProperties",
         "allOf",
         "anyOf",
@@ -89,13 +88,16 @@ _SCHEMA_VALUED = frozenset(
 # ... and these map names to schemas. Anything else (const, enum, default, examples,
 # unknown keywords) is data, which may hold any key: a property named "uniqueItems" or a
 # const object with a "pattern" field is no keyword. A $ref may still point into data:
-# what it reaches is checked as the schema it becomes.
-_SCHEMA_MAPS = frozenset(
-    {"$defs", "definitions", "dependencies", "dependentSchemas", "patternProperties", "properties"}
-)
+# what it reaches is checked as the schema it becomes. A "$schema" below the root would
+# switch jsonschema to that draft's keywords (draft 3's "extends" holds schemas too) and
+# drop the RE2 patterns and the step count: it is refused, and the root may name 2020-12
+# only.
+_SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def _check_size(schema: object) -> None:
+    """Refuse a schema of more than ``MAX_SCHEMA_VALUES`` values, data included."""
     pending = [schema]
     seen = 0
     while pending:
@@ -112,6 +114,8 @@ def _check_size(schema: object) -> None:
 def _check_keywords(schema: dict) -> None:
     """Refuse what could backtrack or reach outside, at every place jsonschema reads as a
     schema: the root, what schema keywords hold, and what each ``$ref`` reaches."""
+    if str(schema.get("$schema", _DIALECT)).rstrip("#") != _DIALECT:
+        raise BodySchemaError(f"$schema: body schemas are JSON Schema {_DIALECT}")
     resolver = _REGISTRY.with_resource("", DRAFT202012.create_resource(schema)).resolver()
     pending: list[object] = [schema]
     checked: set[int] = set()  # by identity: references may lead back to a schema
@@ -120,6 +124,8 @@ def _check_keywords(schema: dict) -> None:
         if not isinstance(node, dict) or id(node) in checked:
             continue
         checked.add(id(node))
+        if "$schema" in node and node is not schema:
+            raise BodySchemaError("$schema is not supported below a body schema's root")
         for keyword in _REFUSED_KEYWORDS:
             if keyword in node:
                 raise BodySchemaError(f"{keyword} is not supported in body schemas")
@@ -143,12 +149,16 @@ def _check_keywords(schema: dict) -> None:
 
 
 def _reached(resolver, ref: str) -> object:
+    """The schema ``ref`` points to, which must be in the schema and be a schema."""
     if not ref.startswith("#"):
         raise BodySchemaError(f"$ref {ref!r}: only references inside the schema (#...)")
     try:
-        return resolver.lookup(ref).contents
+        target = resolver.lookup(ref).contents
     except Unresolvable:
         raise BodySchemaError(f"$ref {ref!r} points to nothing in the schema") from None
+    if not isinstance(target, dict | bool):
+        raise BodySchemaError(f"$ref {ref!r} points to a value that is not a schema")
+    return target
 
 
 def compile_body_schema(schema: dict):
