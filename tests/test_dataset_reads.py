@@ -221,5 +221,6 @@ async def test_a_bad_data_source_path_fails_its_sample_not_the_batch(client):
     refused, kept = answer["results"]
     assert answer["success"] is False
     assert (refused["success"], refused["error_code"]) == (False, "ModelArts.4313")
+    assert refused["name"] == "/demo-bucket/images/a b.jpg"
     assert "samples[].data_source.data_path" in refused["error_msg"]
     assert (kept["success"], kept["name"]) == (True, "/demo-bucket/images/kept.jpg")

@@ -147,7 +147,7 @@ async def test_entries_read_again_are_the_same_and_the_console_adds_nothing_to_t
 
 
 async def test_verify_refuses_to_walk_a_journal_past_its_schema_checks(client, monkeypatch):
-    # A tenth of the real budget (the same stop, in less time): 6 bodies of 5,000
+    # A fortieth of the real budget (the same stop, in less time): 6 bodies of 5,000
     # integers, each item two schema checks, are 60,000 checks.
     monkeypatch.setattr(control_journal, "MAX_VERIFY_SCHEMA_CHECKS", 50_000)
     body = {"x": [0] * 5000}

@@ -167,7 +167,7 @@ class ScenarioBook:
             for index, rule in enumerate(scenario.rules):
                 failed = self._blocked(rule, index, progress)
                 if explain or not failed:
-                    failed += failures(rule.match, request, every=explain)
+                    failed += failures(rule.match, request, explain=explain)
                 if failed:
                     if explain:
                         misses.append(NearMiss(name, rule.name, failed))

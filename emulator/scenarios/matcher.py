@@ -80,11 +80,11 @@ class Work:
 
 
 def failures(
-    match: Match, request: RequestView, work: Work | None = None, *, every: bool = True
+    match: Match, request: RequestView, work: Work | None = None, *, explain: bool = True
 ) -> list[str]:
-    """Every condition of ``match`` the request does not meet (empty when it matches);
-    what its body conditions cost is added to ``work``. Unless ``every`` is wanted (to
-    explain a near miss), body conditions are not checked once another one failed."""
+    """The conditions of ``match`` the request does not meet (empty when it matches);
+    what its body conditions cost is added to ``work``. Unless the failures are to
+    ``explain`` a near miss, body conditions are not checked once another one failed."""
     failed: list[str] = []
     if match.methods and request.method not in match.methods:
         failed.append(f"method is {request.method}, rule wants {'/'.join(match.methods)}")
@@ -107,7 +107,7 @@ def failures(
         if not condition.check(value):
             shown = "absent" if value is None else "present" if condition.present else repr(value)
             failed.append(f"header {name} is {shown}, rule wants {condition.describe()}")
-    if match.needs_body and (every or not failed):
+    if match.needs_body and (explain or not failed):
         failed.extend(_body_failures(match, request, work or Work()))
     return failed
 
