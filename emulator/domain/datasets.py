@@ -334,19 +334,20 @@ class Datasets:
                 results.append(BatchOutcome(name, error_code=INVALID_PATH, detail=detail))
                 continue
             if source_path:
-                # A refusal names the path sent (the name would be one made up).
+                # A refusal names the sample as sent: its name, else its path (not one made up).
+                shown = entry.get("name") or source_path
                 try:
                     target = parse_obs_path(source_path, "samples[].data_source.data_path")
                 except ModelArtsError as refused:  # this sample's result, as a bad name's
                     results.append(
-                        BatchOutcome(source_path, error_code=refused.code, detail=refused.detail)
+                        BatchOutcome(shown, error_code=refused.code, detail=refused.detail)
                     )
                     continue
                 if not self.store.bucket_exists(target.bucket):
-                    results.append(BatchOutcome(source_path, error_code=BUCKET_MISSING))
+                    results.append(BatchOutcome(shown, error_code=BUCKET_MISSING))
                     continue
                 if not self.access.allows(project_id, target.bucket):
-                    results.append(BatchOutcome(source_path, error_code=OBS_ACCESS))
+                    results.append(BatchOutcome(shown, error_code=OBS_ACCESS))
                     continue
             elif entry.get("data") is not None:
                 try:
