@@ -34,7 +34,7 @@ MAX_ITEMS = 50  # array items looked at per array when collecting sent fields
 MAX_DEPTH = 16
 # Documented fields listed per schema: a schemas folder of one's own (--schemas-dir) can
 # share definitions so that their paths are countless (two fields of the next level, thirty
-# levels deep, is a billion); the first this many, breadth first, are the ones counted.
+# levels deep, is a billion); the first this many, in the schema's order, are counted.
 MAX_DOCUMENTED_FIELDS = 10_000
 # Reading sent fields parses the body a second time: bodies up to SMALL_BODY_BYTES always
 # are (while documented fields remain unseen), larger ones only LARGE_BODIES times per

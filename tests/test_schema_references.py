@@ -78,3 +78,25 @@ async def test_coverage_lists_the_first_ten_thousand_of_countless_field_paths(
     start = next(op for op in report["operations"] if op["operation_id"] == "CreateTask")
     assert start["documented_fields"] == 10_000
     assert start["fields_never_sent"][:3] == ["collect_key_sample", "config", "config.left"]
+
+
+async def test_a_reference_written_in_an_enum_value_is_data(tmp_path, make_client):
+    # The enum's one value is the object {"$ref": ...}: a body equal to its target is not it.
+    schemas = schemas_with_config(
+        tmp_path / "schemas", {"enum": [{"$ref": "#/$defs/Marker"}]}, {"Marker": {"type": "string"}}
+    )
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(
+        TASKS_URL, json={"task_type": "auto-label", "config": {"type": "string"}}
+    )
+    accepted = await client.post(
+        TASKS_URL, json={"task_type": "auto-label", "config": {"$ref": "#/$defs/Marker"}}
+    )
+
+    assert refused.status == 400
+    assert (
+        '$.config: expected one of [{"$ref": "#/$defs/Marker"}]'
+        in (await refused.json())["error_msg"]
+    )
+    assert accepted.status == 200, await accepted.text()

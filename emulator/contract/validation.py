@@ -117,8 +117,19 @@ def _pattern(validator, pattern: str, instance: object, schema: dict) -> Iterato
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
+# Put where a reference was written out: jsonschema counted a step for the reference (the
+# explanation's budget), and counts one for this keyword, which checks nothing else.
+_WRITTEN_OUT = "$writtenOutRef"
+
+
+def _written_out_reference(validator, value, instance, schema) -> Iterator[ValidationError]:
+    return iter(())
+
+
 ContractValidator = counted_validator(
-    validators.extend(Draft202012Validator, {"pattern": _pattern})
+    validators.extend(
+        Draft202012Validator, {"pattern": _pattern, _WRITTEN_OUT: _written_out_reference}
+    )
 )
 
 
@@ -139,7 +150,8 @@ class PayloadValidator:
         self.fill_defaults = fill_defaults
         text = json.dumps(schema, sort_keys=True)
         closed_text = _closed_text(text)
-        # (Keywords in the order written: a node's violations are listed in that order.)
+        # (A node's violations are listed in the order of its keywords: as written in
+        # lenient mode, sorted in strict mode, as before references were written out.)
         self._lenient = ContractValidator(_explaining(json.dumps(schema)), registry=registry)
         self._strict = ContractValidator(_explaining(closed_text), registry=registry)
         self._texts = {False: text, True: closed_text}
@@ -336,18 +348,28 @@ def _closed_text(text: str) -> str:
     return json.dumps(closed(json.loads(text)))
 
 
-# Nodes an explaining schema may have, in all, when its references are written out.
-MAX_INLINED_NODES = 20_000
+# Nodes an explaining schema may have, in all, when its references are written out (a
+# written-out schema is kept per validator: this many nodes is a few megabytes).
+MAX_INLINED_NODES = 10_000
+# A reference written out must be the node's only assertion (annotations may sit beside
+# it), and its target must not start a resource of its own (a base URI or anchors).
+_REFERENCE_ONLY = frozenset({"$ref", "$comment", "description", "title", "default", "examples"})
+_RESOURCE_KEYWORDS = frozenset({"$id", "$anchor", "$dynamicAnchor", "$schema"})
+# Values that are data, not schemas: copied as they are. "$defs" stays as written, for
+# the references left (recursion).
+_NOT_WRITTEN_OUT = frozenset({"$defs", "const", "default", "enum", "examples"})
+_DEFINITION_REFERENCE = "#/$defs/"
 
 
 @functools.lru_cache(maxsize=256)
 def _explaining(text: str) -> dict:
     """The schema of ``text`` as jsonschema walks it to explain a refusal: every local
-    reference to one of its ``$defs`` written out in place, where that ends (a definition
-    met again within itself stays a reference). Each reference jsonschema follows is a
-    lookup and a new validator object: written out, an explanation takes about half as
-    long, and finds the same violations (paths and keywords do not change). A schema
-    that would grow past ``MAX_INLINED_NODES`` is kept as it is.
+    reference to one of its ``$defs``, where a schema sits, written out in place (a
+    definition met again within itself stays a reference; nothing inside a node with its
+    own ``$id`` changes). Each reference jsonschema follows is a lookup and a new validator
+    object: written out, an explanation takes about half as long, with the same steps of
+    its budget, the same violations in the same order. A schema that would grow past
+    ``MAX_INLINED_NODES`` is kept as it is.
 
     The schema returned is shared (memoised like ``_closed_text``): validators only read it.
     """
@@ -355,15 +377,16 @@ def _explaining(text: str) -> dict:
     definitions = schema.get("$defs")
     if not isinstance(definitions, dict):
         return schema
-    budget = [MAX_INLINED_NODES]
+    nodes_left = MAX_INLINED_NODES
 
     def written_out(node: object, within: frozenset[str]) -> object:
-        budget[0] -= 1
-        if budget[0] < 0:
+        nonlocal nodes_left
+        nodes_left -= 1
+        if nodes_left < 0:
             raise OverflowError
         if isinstance(node, list):
             return [written_out(item, within) for item in node]
-        if not isinstance(node, dict):
+        if not isinstance(node, dict) or (node is not schema and "$id" in node):
             return node
         name = _local_definition(node.get("$ref"))
         target = definitions.get(name) if name else None
@@ -373,9 +396,9 @@ def _explaining(text: str) -> dict:
             and node.keys() <= _REFERENCE_ONLY
             and not target.keys() & _RESOURCE_KEYWORDS
         ):
-            return written_out(target, within | {name})
+            return {_WRITTEN_OUT: True, **written_out(target, within | {name})}
         return {
-            key: value if key == "$defs" else written_out(value, within)
+            key: value if key in _NOT_WRITTEN_OUT else written_out(value, within)
             for key, value in node.items()
         }
 
@@ -383,13 +406,6 @@ def _explaining(text: str) -> dict:
         return written_out(schema, frozenset())
     except (OverflowError, RecursionError):
         return json.loads(text)
-
-
-# A reference written out must be the node's only assertion (annotations may sit beside
-# it), and its target must not start a resource of its own (a base URI or anchors).
-_REFERENCE_ONLY = frozenset({"$ref", "$comment", "description", "title", "default", "examples"})
-_RESOURCE_KEYWORDS = frozenset({"$id", "$anchor", "$dynamicAnchor", "$schema"})
-_DEFINITION_REFERENCE = "#/$defs/"
 
 
 def _local_definition(reference: object) -> str | None:
