@@ -100,3 +100,18 @@ async def test_a_reference_written_in_an_enum_value_is_data(tmp_path, make_clien
         in (await refused.json())["error_msg"]
     )
     assert accepted.status == 200, await accepted.text()
+
+
+async def test_a_const_object_holding_a_reference_is_data(tmp_path, make_client):
+    schemas = schemas_with_config(
+        tmp_path / "schemas", {"const": {"$ref": "#/$defs/Marker"}}, {"Marker": {"type": "string"}}
+    )
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": "text"})
+    accepted = await client.post(
+        TASKS_URL, json={"task_type": "auto-label", "config": {"$ref": "#/$defs/Marker"}}
+    )
+
+    assert refused.status == 400, await refused.text()
+    assert accepted.status == 200, await accepted.text()

@@ -73,6 +73,13 @@ async def test_an_edited_seed_file_that_breaks_the_schema_is_refused(tmp_path):
         create_app(Config(seed=seed))
 
 
+def _nested(levels: int) -> dict:
+    schema: dict = {"type": "string"}
+    for _ in range(levels // 2):  # two levels each: a schema and its properties
+        schema = {"type": "object", "properties": {"x": schema}}
+    return schema
+
+
 BROKEN_REFERENCES = {
     "a definition that is only a reference to itself": (
         {"Loop": {"$ref": "#/$defs/Loop"}},
@@ -94,6 +101,16 @@ BROKEN_REFERENCES = {
         {},
         "other.json#/$defs/X",
         "names no entry of its $defs",
+    ),
+    "a name a JSON pointer escapes": (
+        {"a~1b": {"type": "string"}},
+        "#/$defs/a~1b",
+        "name $defs entries without '~', '%' or '/'",
+    ),
+    "a definition nested 200 levels": (
+        {"Deep": _nested(200)},
+        "#/$defs/Deep",
+        "nested deeper than 100 levels",
     ),
 }
 

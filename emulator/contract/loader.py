@@ -236,27 +236,35 @@ def _load(schemas_dir: Path, files: Files | None) -> Contract:
 
 
 LOCAL_REFERENCE = "#/$defs/"
+# Levels of objects and arrays a schema file may nest (the contract's deepest has 12): the
+# validators recurse through a schema, and one nested hundreds deep ran out of stack.
+MAX_SCHEMA_DEPTH = 100
 
 
 def _checked_schema(path: Path, schema: object) -> dict:
-    """``schema`` if every ``$ref`` in it names one of its own ``$defs`` and no chain of
-    references loops back without reaching a schema (validators and the defaults plan
-    would recurse or spin on one: a hung server, found at start instead)."""
+    """``schema`` if every ``$ref`` in it names one of its own ``$defs`` (by a name that
+    needs no escaping in a JSON pointer or URI) and no chain of references loops back
+    without reaching a schema (validators and the defaults plan would recurse or spin on
+    one: a hung server, found at start instead)."""
     if not isinstance(schema, dict):
         raise ContractError(f"{path}: a schema must be a JSON object")
     definitions = schema.get("$defs", {})
     if not isinstance(definitions, dict):
         raise ContractError(f"{path}: $defs must be a JSON object")
     try:
-        references = _references(schema, [])
-    except RecursionError:
-        raise ContractError(f"{path}: nested too deeply") from None
+        references = _references(schema, [], MAX_SCHEMA_DEPTH)
+    except _TooDeep:
+        raise ContractError(f"{path}: nested deeper than {MAX_SCHEMA_DEPTH} levels") from None
     for reference in references:
         seen: list[str] = []
         while reference is not None:
             name = reference.removeprefix(LOCAL_REFERENCE)
             if not reference.startswith(LOCAL_REFERENCE) or name not in definitions:
                 raise ContractError(f"{path}: $ref {reference!r} names no entry of its $defs")
+            if any(character in name for character in "~%/"):
+                raise ContractError(
+                    f"{path}: $ref {reference!r}: name $defs entries without '~', '%' or '/'"
+                )
             if name in seen:
                 chain = " -> ".join([*seen, name])
                 raise ContractError(f"{path}: $ref loops without reaching a schema: {chain}")
@@ -268,8 +276,14 @@ def _checked_schema(path: Path, schema: object) -> dict:
     return schema
 
 
-def _references(node: object, found: list[str]) -> list[str]:
+class _TooDeep(Exception):
+    pass
+
+
+def _references(node: object, found: list[str], levels_left: int) -> list[str]:
     """Every ``$ref`` value in ``node`` (what is not text, as its ``repr``), into ``found``."""
+    if levels_left <= 0:
+        raise _TooDeep
     if isinstance(node, dict):
         reference = node.get("$ref")
         if reference is not None:
@@ -279,7 +293,7 @@ def _references(node: object, found: list[str]) -> list[str]:
         values = node
     for value in values:
         if isinstance(value, dict | list):
-            _references(value, found)
+            _references(value, found, levels_left - 1)
     return found
 
 
