@@ -412,6 +412,27 @@ async def test_a_body_schema_jsonschema_would_read_otherwise_is_refused(client, 
     assert reason in (await response.json())["error_msg"]
 
 
+async def test_a_reference_to_the_root_keeps_re2_when_the_root_names_its_draft(client):
+    # jsonschema picks a reference target's validator by its "$schema": with the root's
+    # kept, "$ref": "#" matched the pattern with Python's re (40 a's: hours).
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "pattern": "^(a+)+$",
+        "properties": {"a": {"$ref": "#"}},
+    }
+    rule = {"match": {"method": "POST", "body": {"schema": schema}}, "respond": {"status": 418}}
+    await client.post("/_emulator/scenarios", json={"name": "root", "rules": [rule]})
+
+    response = await client.post(
+        f"{DATASETS_URL}/DemoImageDataset001/tasks",
+        json={"a": "a" * 40 + "!"},
+        headers={"X-Emulator-Scenario": "root"},
+    )
+
+    assert response.status != 418
+    assert "does not match" in response.headers["X-Emulator-Near-Miss"]
+
+
 async def test_a_subset_found_within_the_steps_matches(client):
     wanted = {"x": [{"k": number} for number in range(100)]}
     rule = {"match": {"method": "POST", "body": {"subset": wanted}}, "respond": {"status": 418}}

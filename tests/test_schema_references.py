@@ -115,3 +115,18 @@ async def test_a_const_object_holding_a_reference_is_data(tmp_path, make_client)
 
     assert refused.status == 400, await refused.text()
     assert accepted.status == 200, await accepted.text()
+
+
+async def test_a_refusal_shows_a_referenced_schema_as_written(tmp_path, make_client):
+    schemas = schemas_with_config(
+        tmp_path / "schemas", {"not": {"$ref": "#/$defs/Banned"}}, {"Banned": {"enum": ["x"]}}
+    )
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": "x"})
+
+    assert refused.status == 400
+    assert (
+        "should not be valid under {'$ref': '#/$defs/Banned'} (not)"
+        in (await refused.json())["error_msg"]
+    )

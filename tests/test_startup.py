@@ -133,6 +133,20 @@ def test_a_schemas_folder_whose_references_cannot_resolve_is_refused_at_start(tm
     assert "CreateTask.request.json" in str(refused.value)
 
 
+def test_a_schemas_folder_with_a_pattern_python_cannot_compile_is_refused_at_start(tmp_path):
+    """ECMA-262's \\p{L} is no Python syntax: every request of the operation was a 500."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)
+    request_schema = schemas / "CreateTask.request.json"
+    document = json.loads(request_schema.read_text(encoding="utf-8"))
+    document["properties"]["model_id"]["pattern"] = "^\\p{L}*$"
+    request_schema.write_text(json.dumps(document), encoding="utf-8")
+
+    with pytest.raises(ContractError, match=re.escape("pattern '^\\\\p{L}*$'")) as refused:
+        create_app(Config(schemas_dir=schemas))
+    assert "CreateTask.request.json" in str(refused.value)
+
+
 async def test_an_edited_schemas_folder_is_read_again_by_the_next_app(tmp_path, make_client):
     schemas = tmp_path / "schemas"
     shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from emulator.contract.responses import ResponseCompleter
-from emulator.contract.validation import PayloadValidator
+from emulator.contract.validation import PayloadValidator, ecma_regex
 from emulator.errors import CatalogEntry, ErrorCatalog, StartupError
 
 
@@ -255,6 +256,11 @@ def _checked_schema(path: Path, schema: object) -> dict:
         references = _references(schema, [], MAX_SCHEMA_DEPTH)
     except _TooDeep:
         raise ContractError(f"{path}: nested deeper than {MAX_SCHEMA_DEPTH} levels") from None
+    for pattern in _patterns(schema):
+        try:
+            ecma_regex(pattern)
+        except re.error as error:  # (ECMA-262 syntax Python's re lacks, such as \p{L})
+            raise ContractError(f"{path}: pattern {pattern!r} ({error})") from None
     for reference in references:
         seen: list[str] = []
         while reference is not None:
@@ -278,6 +284,19 @@ def _checked_schema(path: Path, schema: object) -> dict:
 
 class _TooDeep(Exception):
     pass
+
+
+def _patterns(node: object) -> Iterator[str]:
+    """Every text under a ``pattern`` key (checked within MAX_SCHEMA_DEPTH already)."""
+    pending = [node]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("pattern"), str):
+                yield value["pattern"]
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
 
 
 def _references(node: object, found: list[str], levels_left: int) -> list[str]:

@@ -54,3 +54,13 @@ def _counted(check: Callable) -> Callable:
         return check(validator, value, instance, schema)
 
     return counted
+
+
+def take_steps(count: int) -> None:
+    """Take ``count`` more steps of the budget under way (if any): for a check that stands
+    for several keyword checks."""
+    left = _steps_left.get()
+    if left is not None:
+        left[0] -= count
+        if left[0] < 0:
+            raise OutOfSteps

@@ -18,18 +18,26 @@ import contextlib
 import copy
 import functools
 import json
+import logging
 import marshal
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import fastjsonschema
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
-from emulator.contract.step_budget import OutOfSteps, counted_validator, step_budget
+from emulator.contract.step_budget import (
+    OutOfSteps,
+    counted_validator,
+    step_budget,
+    take_steps,
+)
 
+log = logging.getLogger("emulator.contract")
 _JSON_TYPES = {
     dict: "object",
     list: "array",
@@ -91,7 +99,13 @@ def _compiled(schema_text: str) -> Callable[[object], object]:
     schema.pop("$id", None)
     try:
         return fastjsonschema.compile(schema, use_default=False, detailed_exceptions=False)
-    except Exception:  # a shape its code generator does not take: jsonschema decides alone
+    except Exception as error:  # a shape its code generator does not take
+        log.warning(
+            "schema %s: no generated check (%s: %s); jsonschema checks every payload",
+            schema.get("title") or schema_text[:60],
+            type(error).__name__,
+            error,
+        )
         return _jsonschema_decides
 
 
@@ -124,12 +138,15 @@ def _pattern(validator, pattern: str, instance: object, schema: dict) -> Iterato
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-# Put where a reference was written out: jsonschema counted a step for the reference (the
-# explanation's budget), and counts one for this keyword, which checks nothing else.
+# Put where references were written out, with how many: jsonschema counted a step for
+# each reference it followed (the explanation's budget); it counts one for this keyword,
+# which takes the others and checks nothing else.
 _WRITTEN_OUT = "$writtenOutRef"
 
 
 def _written_out_reference(validator, value, instance, schema) -> Iterator[ValidationError]:
+    if isinstance(value, int) and value > 1:
+        take_steps(value - 1)
     return iter(())
 
 
@@ -362,9 +379,10 @@ MAX_INLINED_NODES = 10_000
 # it), and its target must not start a resource of its own (a base URI or anchors).
 _REFERENCE_ONLY = frozenset({"$ref", "$comment", "description", "title", "default", "examples"})
 _RESOURCE_KEYWORDS = frozenset({"$id", "$anchor", "$dynamicAnchor", "$schema"})
-# Values that are data, not schemas: copied as they are. "$defs" stays as written, for
-# the references left (recursion).
-_NOT_WRITTEN_OUT = frozenset({"$defs", "const", "default", "enum", "examples"})
+# Values that are data, not schemas, copied as they are; "$defs" stays as written, for
+# the references left (recursion); and the schemas a refusal's message shows as written
+# ("should not be valid under {...}", "is valid under each of {...}").
+_NOT_WRITTEN_OUT = frozenset({"$defs", "const", "default", "enum", "examples", "not", "oneOf"})
 _DEFINITION_REFERENCE = "#/$defs/"
 
 
@@ -403,7 +421,9 @@ def _explaining(text: str) -> dict:
             and node.keys() <= _REFERENCE_ONLY
             and not target.keys() & _RESOURCE_KEYWORDS
         ):
-            return {_WRITTEN_OUT: True, **written_out(target, within | {name})}
+            written = cast(dict, written_out(target, within | {name}))
+            references = written.pop(_WRITTEN_OUT, 0) + 1  # (a definition that is a reference)
+            return {_WRITTEN_OUT: references, **written}
         return {
             key: value if key in _NOT_WRITTEN_OUT else written_out(value, within)
             for key, value in node.items()

@@ -169,4 +169,7 @@ def compile_body_schema(schema: dict):
         raise BodySchemaError(f"not a JSON Schema ({error.message})") from None
     _check_size(schema)
     _check_keywords(schema)
+    # Without its "$schema": jsonschema picks the validator of a reference's target by it,
+    # and a "$ref": "#" would lose the RE2 patterns and the step count (found in review).
+    schema = {key: value for key, value in schema.items() if key != "$schema"}
     return _Validator(schema, registry=_REGISTRY)
