@@ -14,7 +14,6 @@ from emulator.codes import INVALID_REQUEST
 from emulator.errors import ModelArtsError, StartupError
 from emulator.scenarios.matcher import RequestView, failures, path_params
 from emulator.scenarios.model import Response, Rule, Scenario
-from emulator.scenarios.regex import regex_work_budget
 
 INITIAL_STATE = "Started"
 NEAR_MISSES_SHOWN = 3
@@ -162,17 +161,6 @@ class ScenarioBook:
 
     def decide(self, request: RequestView, names: list[str], *, explain: bool) -> Decision:
         misses: list[NearMiss] = []
-        with regex_work_budget():  # the regexes of every rule tried for this request
-            firing = self._first_firing(request, names, explain, misses)
-        if firing is None:
-            misses.sort(key=lambda miss: len(miss.failed))
-            return Decision(near_misses=misses[:NEAR_MISSES_SHOWN])
-        return self._fire(*firing, request)
-
-    def _first_firing(
-        self, request: RequestView, names: list[str], explain: bool, misses: list[NearMiss]
-    ) -> tuple[Scenario, _Progress, int, Rule] | None:
-        """The first rule that matches and may fire (its dice drawn), noting the misses."""
         for name in names:
             scenario = self.scenarios[name]
             progress = self._progress[name]
@@ -190,8 +178,9 @@ class ScenarioBook:
                             NearMiss(name, rule.name, [f"probability {rule.probability} not drawn"])
                         )
                     continue
-                return scenario, progress, index, rule
-        return None
+                return self._fire(scenario, progress, index, rule, request)
+        misses.sort(key=lambda miss: len(miss.failed))
+        return Decision(near_misses=misses[:NEAR_MISSES_SHOWN])
 
     @staticmethod
     def _blocked(rule: Rule, index: int, progress: _Progress) -> list[str]:

@@ -13,7 +13,6 @@ from emulator.codes import MALFORMED_JSON
 from emulator.contract.step_budget import OutOfSteps, step_budget
 from emulator.errors import ModelArtsError
 from emulator.scenarios.model import Match
-from emulator.scenarios.regex import RegexWorkSpent
 
 TOO_DEEP = "The body is nested too deeply."
 MAX_BODY_DEPTH = 100
@@ -78,7 +77,6 @@ class Work:
 
     schema_checks: int = 0
     comparisons: int = 0
-    regex_work_spent: bool = False
 
 
 def failures(
@@ -86,21 +84,8 @@ def failures(
 ) -> list[str]:
     """The conditions of ``match`` the request does not meet (empty when it matches);
     what its body conditions cost is added to ``work``. Unless the failures are to
-    ``explain`` a near miss, body conditions are not checked once another one failed.
-    Past the request's regex budget the rule does not match, and says so."""
+    ``explain`` a near miss, body conditions are not checked once another one failed."""
     failed: list[str] = []
-    try:
-        _find_failures(match, request, work, explain, failed)
-    except RegexWorkSpent:
-        failed.append(RegexWorkSpent.reason)
-        if work is not None:
-            work.regex_work_spent = True
-    return failed
-
-
-def _find_failures(
-    match: Match, request: RequestView, work: Work | None, explain: bool, failed: list[str]
-) -> None:
     if match.methods and request.method not in match.methods:
         failed.append(f"method is {request.method}, rule wants {'/'.join(match.methods)}")
     params = path_params(match, request)
@@ -124,6 +109,7 @@ def _find_failures(
             failed.append(f"header {name} is {shown}, rule wants {condition.describe()}")
     if match.needs_body and (explain or not failed):
         failed.extend(_body_failures(match, request, work or Work()))
+    return failed
 
 
 def _body_failures(match: Match, request: RequestView, work: Work) -> list[str]:
