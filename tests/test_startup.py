@@ -147,6 +147,19 @@ def test_a_schemas_folder_with_a_pattern_python_cannot_compile_is_refused_at_sta
     assert "CreateTask.request.json" in str(refused.value)
 
 
+async def test_a_pattern_field_in_an_example_is_data_not_a_regex(tmp_path, make_client):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)
+    request_schema = schemas / "CreateTask.request.json"
+    document = json.loads(request_schema.read_text(encoding="utf-8"))
+    document["examples"] = [{"task_type": "auto-label", "pattern": "*.jpg"}]
+    request_schema.write_text(json.dumps(document), encoding="utf-8")
+
+    client = await make_client(schemas_dir=schemas)
+
+    assert (await client.get("/_emulator/health")).status == 200
+
+
 async def test_an_edited_schemas_folder_is_read_again_by_the_next_app(tmp_path, make_client):
     schemas = tmp_path / "schemas"
     shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)

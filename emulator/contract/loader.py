@@ -286,15 +286,19 @@ class _TooDeep(Exception):
     pass
 
 
+# Keywords whose values are data, where a "pattern" field is no keyword.
+_DATA_KEYWORDS = frozenset({"const", "default", "enum", "examples"})
+
+
 def _patterns(node: object) -> Iterator[str]:
-    """Every text under a ``pattern`` key (checked within MAX_SCHEMA_DEPTH already)."""
+    """Every ``pattern`` keyword's text (the nesting was checked against MAX_SCHEMA_DEPTH)."""
     pending = [node]
     while pending:
         value = pending.pop()
         if isinstance(value, dict):
             if isinstance(value.get("pattern"), str):
                 yield value["pattern"]
-            pending.extend(value.values())
+            pending.extend(v for k, v in value.items() if k not in _DATA_KEYWORDS)
         elif isinstance(value, list):
             pending.extend(value)
 
