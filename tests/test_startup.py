@@ -147,17 +147,37 @@ def test_a_schemas_folder_with_a_pattern_python_cannot_compile_is_refused_at_sta
     assert "CreateTask.request.json" in str(refused.value)
 
 
-async def test_a_pattern_field_in_an_example_is_data_not_a_regex(tmp_path, make_client):
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"examples": [{"task_type": "auto-label", "pattern": "*.jpg"}]},
+        {"default": {"$ref": "#/$defs/NoSuchDefinition"}},
+    ],
+    ids=["pattern-in-an-example", "reference-in-a-default"],
+)
+async def test_keywords_inside_data_are_data(tmp_path, make_client, data):
     schemas = tmp_path / "schemas"
     shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)
     request_schema = schemas / "CreateTask.request.json"
     document = json.loads(request_schema.read_text(encoding="utf-8"))
-    document["examples"] = [{"task_type": "auto-label", "pattern": "*.jpg"}]
+    document.update(data)
     request_schema.write_text(json.dumps(document), encoding="utf-8")
 
     client = await make_client(schemas_dir=schemas)
 
     assert (await client.get("/_emulator/health")).status == 200
+
+
+def test_a_bad_pattern_of_a_property_named_like_a_data_keyword_is_found(tmp_path):
+    schemas = tmp_path / "schemas"
+    shutil.copytree(Config().with_defaults_resolved().schemas_dir, schemas)
+    request_schema = schemas / "CreateTask.request.json"
+    document = json.loads(request_schema.read_text(encoding="utf-8"))
+    document["properties"]["default"] = {"type": "string", "pattern": "^\\p{L}*$"}
+    request_schema.write_text(json.dumps(document), encoding="utf-8")
+
+    with pytest.raises(ContractError, match=re.escape("pattern '^\\\\p{L}*$'")):
+        create_app(Config(schemas_dir=schemas))
 
 
 async def test_an_edited_schemas_folder_is_read_again_by_the_next_app(tmp_path, make_client):

@@ -8,12 +8,17 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from emulator.contract.responses import ResponseCompleter
+from emulator.contract.schema_positions import (
+    DEFINITION_REFERENCE,
+    definition_name,
+    schema_nodes,
+)
 from emulator.contract.validation import PayloadValidator, ecma_regex
 from emulator.errors import CatalogEntry, ErrorCatalog, StartupError
 
@@ -236,7 +241,6 @@ def _load(schemas_dir: Path, files: Files | None) -> Contract:
     )
 
 
-LOCAL_REFERENCE = "#/$defs/"
 # Levels of objects and arrays a schema file may nest (the contract's deepest has 12): the
 # validators recurse through a schema, and one nested hundreds deep ran out of stack.
 MAX_SCHEMA_DEPTH = 100
@@ -244,80 +248,55 @@ MAX_SCHEMA_DEPTH = 100
 
 def _checked_schema(path: Path, schema: object) -> dict:
     """``schema`` if every ``$ref`` in it names one of its own ``$defs`` (by a name that
-    needs no escaping in a JSON pointer or URI) and no chain of references loops back
-    without reaching a schema (validators and the defaults plan would recurse or spin on
-    one: a hung server, found at start instead)."""
+    needs no escaping in a JSON pointer or URI), no chain of references loops back without
+    reaching a schema (validators and the defaults plan would recurse or spin on one: a
+    hung server, found at start instead), and Python's ``re`` compiles its patterns."""
     if not isinstance(schema, dict):
         raise ContractError(f"{path}: a schema must be a JSON object")
     definitions = schema.get("$defs", {})
     if not isinstance(definitions, dict):
         raise ContractError(f"{path}: $defs must be a JSON object")
-    try:
-        references = _references(schema, [], MAX_SCHEMA_DEPTH)
-    except _TooDeep:
-        raise ContractError(f"{path}: nested deeper than {MAX_SCHEMA_DEPTH} levels") from None
-    for pattern in _patterns(schema):
-        try:
-            ecma_regex(pattern)
-        except re.error as error:  # (ECMA-262 syntax Python's re lacks, such as \p{L})
-            raise ContractError(f"{path}: pattern {pattern!r} ({error})") from None
-    for reference in references:
+    if _nests_deeper(schema, MAX_SCHEMA_DEPTH):
+        raise ContractError(f"{path}: nested deeper than {MAX_SCHEMA_DEPTH} levels")
+    nodes = list(schema_nodes(schema))
+    for node in nodes:
+        pattern = node.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                ecma_regex(pattern)
+            except re.error as error:  # (ECMA-262 syntax Python's re lacks, such as \p{L})
+                raise ContractError(f"{path}: pattern {pattern!r} ({error})") from None
+    for node in nodes:
+        reference = node.get("$ref")
         seen: list[str] = []
         while reference is not None:
-            name = reference.removeprefix(LOCAL_REFERENCE)
-            if not reference.startswith(LOCAL_REFERENCE) or name not in definitions:
-                raise ContractError(f"{path}: $ref {reference!r} names no entry of its $defs")
-            if any(character in name for character in "~%/"):
+            shown = reference if isinstance(reference, str) else repr(reference)
+            name = definition_name(reference)
+            if name is None and shown.startswith(DEFINITION_REFERENCE):
                 raise ContractError(
-                    f"{path}: $ref {reference!r}: name $defs entries without '~', '%' or '/'"
+                    f"{path}: $ref {shown!r}: name $defs entries without '~', '%' or '/'"
                 )
+            if name not in definitions:
+                raise ContractError(f"{path}: $ref {shown!r} names no entry of its $defs")
             if name in seen:
                 chain = " -> ".join([*seen, name])
                 raise ContractError(f"{path}: $ref loops without reaching a schema: {chain}")
             seen.append(name)
             target = definitions[name]
             reference = target.get("$ref") if isinstance(target, dict) else None
-            if reference is not None and not isinstance(reference, str):
-                reference = repr(reference)
     return schema
 
 
-class _TooDeep(Exception):
-    pass
-
-
-# Keywords whose values are data, where a "pattern" field is no keyword.
-_DATA_KEYWORDS = frozenset({"const", "default", "enum", "examples"})
-
-
-def _patterns(node: object) -> Iterator[str]:
-    """Every ``pattern`` keyword's text (the nesting was checked against MAX_SCHEMA_DEPTH)."""
-    pending = [node]
+def _nests_deeper(document: object, levels: int) -> bool:
+    """Whether ``document`` holds objects and arrays more than ``levels`` deep."""
+    pending = [(document, 1)]
     while pending:
-        value = pending.pop()
-        if isinstance(value, dict):
-            if isinstance(value.get("pattern"), str):
-                yield value["pattern"]
-            pending.extend(v for k, v in value.items() if k not in _DATA_KEYWORDS)
-        elif isinstance(value, list):
-            pending.extend(value)
-
-
-def _references(node: object, found: list[str], levels_left: int) -> list[str]:
-    """Every ``$ref`` value in ``node`` (what is not text, as its ``repr``), into ``found``."""
-    if levels_left <= 0:
-        raise _TooDeep
-    if isinstance(node, dict):
-        reference = node.get("$ref")
-        if reference is not None:
-            found.append(reference if isinstance(reference, str) else repr(reference))
-        values = node.values()
-    else:
-        values = node
-    for value in values:
-        if isinstance(value, dict | list):
-            _references(value, found, levels_left - 1)
-    return found
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if depth > levels:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def _read_json(path: Path) -> dict:

@@ -30,6 +30,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
+from emulator.contract.schema_positions import SCHEMA_MAPS, SCHEMA_VALUED, definition_name
 from emulator.contract.step_budget import (
     OutOfSteps,
     counted_validator,
@@ -144,7 +145,9 @@ def _pattern(validator, pattern: str, instance: object, schema: dict) -> Iterato
 _WRITTEN_OUT = "$writtenOutRef"
 
 
-def _written_out_reference(validator, value, instance, schema) -> Iterator[ValidationError]:
+def _written_out_reference(
+    validator: object, value: object, instance: object, schema: dict
+) -> Iterator[ValidationError]:
     if isinstance(value, int) and value > 1:
         take_steps(value - 1)
     return iter(())
@@ -175,7 +178,7 @@ class PayloadValidator:
         text = json.dumps(schema, sort_keys=True)
         closed_text = _closed_text(text)
         # (A node's violations are listed in the order of its keywords: as written in
-        # lenient mode, sorted in strict mode, as before references were written out.)
+        # lenient mode, in the closed schema's order in strict mode.)
         self._lenient = ContractValidator(_explaining(json.dumps(schema)), registry=registry)
         self._strict = ContractValidator(_explaining(closed_text), registry=registry)
         self._texts = {False: text, True: closed_text}
@@ -379,21 +382,20 @@ MAX_INLINED_NODES = 10_000
 # it), and its target must not start a resource of its own (a base URI or anchors).
 _REFERENCE_ONLY = frozenset({"$ref", "$comment", "description", "title", "default", "examples"})
 _RESOURCE_KEYWORDS = frozenset({"$id", "$anchor", "$dynamicAnchor", "$schema"})
-# Values that are data, not schemas, copied as they are; "$defs" stays as written, for
-# the references left (recursion); and the schemas a refusal's message shows as written
-# ("should not be valid under {...}", "is valid under each of {...}").
-_NOT_WRITTEN_OUT = frozenset({"$defs", "const", "default", "enum", "examples", "not", "oneOf"})
-_DEFINITION_REFERENCE = "#/$defs/"
+# Schemas kept as written: "$defs" for the references left (recursion), and the schemas a
+# refusal's message prints ("should not be valid under {...}", "is valid under each of").
+_AS_WRITTEN = frozenset({"$defs", "not", "oneOf"})
 
 
 @functools.lru_cache(maxsize=256)
 def _explaining(text: str) -> dict:
     """The schema of ``text`` as jsonschema walks it to explain a refusal: every local
-    reference to one of its ``$defs``, where a schema sits, written out in place (a
+    reference to one of its ``$defs``, where a schema sits (``schema_positions``; not under
+    ``not`` or ``oneOf``, whose schemas messages print), written out in place (a
     definition met again within itself stays a reference; nothing inside a node with its
     own ``$id`` changes). Each reference jsonschema follows is a lookup and a new validator
-    object: written out, an explanation takes about half as long, with the same steps of
-    its budget, the same violations in the same order. A schema that would grow past
+    object; written out, an explanation makes neither, with the same steps of its budget
+    and the same violations in the same order. A schema that would grow past
     ``MAX_INLINED_NODES`` is kept as it is.
 
     The schema returned is shared (memoised like ``_closed_text``): validators only read it.
@@ -409,11 +411,9 @@ def _explaining(text: str) -> dict:
         nodes_left -= 1
         if nodes_left < 0:
             raise OverflowError
-        if isinstance(node, list):
-            return [written_out(item, within) for item in node]
         if not isinstance(node, dict) or (node is not schema and "$id" in node):
             return node
-        name = _local_definition(node.get("$ref"))
+        name = definition_name(node.get("$ref"))
         target = definitions.get(name) if name else None
         if (
             isinstance(target, dict)
@@ -424,23 +424,24 @@ def _explaining(text: str) -> dict:
             written = cast(dict, written_out(target, within | {name}))
             references = written.pop(_WRITTEN_OUT, 0) + 1  # (a definition that is a reference)
             return {_WRITTEN_OUT: references, **written}
-        return {
-            key: value if key in _NOT_WRITTEN_OUT else written_out(value, within)
-            for key, value in node.items()
-        }
+        copy = dict(node)  # (keywords in their order: violations are listed in it)
+        for keyword, value in node.items():
+            if keyword in _AS_WRITTEN:
+                continue
+            if keyword in SCHEMA_VALUED:
+                copy[keyword] = (
+                    [written_out(item, within) for item in value]
+                    if isinstance(value, list)
+                    else written_out(value, within)
+                )
+            elif keyword in SCHEMA_MAPS and isinstance(value, dict):
+                copy[keyword] = {key: written_out(item, within) for key, item in value.items()}
+        return copy
 
     try:
         return written_out(schema, frozenset())
     except (OverflowError, RecursionError):
         return json.loads(text)
-
-
-def _local_definition(reference: object) -> str | None:
-    if isinstance(reference, str) and reference.startswith(_DEFINITION_REFERENCE):
-        name = reference[len(_DEFINITION_REFERENCE) :]
-        if "/" not in name and "~" not in name and "%" not in name:
-            return name
-    return None
 
 
 def closed(schema: dict) -> dict:

@@ -364,7 +364,9 @@ class Datasets:
         dataset.update_time_ms = self.clock.now_ms()
         return results
 
-    def _register(self, dataset: Dataset, source: str, entry: dict, size: int = 0) -> Sample:
+    def _register(
+        self, dataset: Dataset, source: str, entry: dict, size: int = 0, time_ms: int | None = None
+    ) -> Sample:
         labels = [dict(label) for label in entry.get("labels") or []]
         for label in labels:
             self._add_label(dataset, label)
@@ -375,7 +377,7 @@ class Datasets:
             state=SampleState.LABELED if labels else SampleState.UNLABELED,
             labels=labels,
             metadata={"@modelarts:import_origin": 0, **(entry.get("metadata") or {})},
-            sample_time_ms=self.clock.now_ms(),
+            sample_time_ms=self.clock.now_ms() if time_ms is None else time_ms,
             size=size,
         )
         dataset.removed_sources.discard(source)
@@ -383,10 +385,13 @@ class Datasets:
         dataset.changed()
         return sample
 
-    def register_seeded(self, dataset: Dataset, source: str, labels: list[dict]) -> Sample:
-        stored = parse_obs_path(source, "samples[].source")
+    def register_seeded(
+        self, dataset: Dataset, source: str, labels: list[dict], time_ms: int
+    ) -> Sample:
+        """A sample the seed declares, at the seed's time (all of a seed's samples at one)."""
+        stored = stored_path(source)
         size = self.store.object_size(stored.bucket, stored.key) or 0
-        return self._register(dataset, source, {"labels": labels}, size)
+        return self._register(dataset, source, {"labels": labels}, size, time_ms)
 
     def update_samples(
         self, project_id: str, dataset_id: str, entries: list[dict]

@@ -109,7 +109,7 @@ class Emulator:
             )
             self.datasets.project(entry.project_id).datasets[dataset.dataset_id] = dataset
             for source, labels in entry.samples:
-                self.datasets.register_seeded(dataset, source, labels)
+                self.datasets.register_seeded(dataset, source, labels, now)
 
     def reset_project(self, project_id: str) -> None:
         """One project's datasets and tasks back to the seed; OBS and other projects stay."""

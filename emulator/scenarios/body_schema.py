@@ -14,6 +14,7 @@ the emulator call any address), or fail with an internal error on a dangling poi
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import SchemaError
@@ -21,8 +22,12 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from emulator.contract.schema_positions import subschemas
 from emulator.contract.step_budget import counted_validator
 from emulator.scenarios.regex import RegexError, compile_regex
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
 
 
 class BodySchemaError(ValueError):
@@ -65,34 +70,12 @@ def _never_retrieve(uri: str):
 _REGISTRY = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
 
 
-# Where a schema holds schemas, as jsonschema's 2020-12 validator applies them: the value
-# of these keywords is a schema (or a list of them) ...
-_SCHEMA_VALUED = frozenset(
-    {
-        "additionalProperties",
-        "allOf",
-        "anyOf",
-        "contains",
-        "else",
-        "if",
-        "items",
-        "not",
-        "oneOf",
-        "prefixItems",
-        "propertyNames",
-        "then",
-        "unevaluatedItems",
-        "unevaluatedProperties",
-    }
-)
-# ... and these map names to schemas. Anything else (const, enum, default, examples,
-# unknown keywords) is data, which may hold any key: a property named "uniqueItems" or a
-# const object with a "pattern" field is no keyword. A $ref may still point into data:
-# what it reaches is checked as the schema it becomes. A "$schema" below the root would
-# switch jsonschema to that draft's keywords (draft 3's "extends" holds schemas too) and
-# drop the RE2 patterns and the step count: it is refused, and the root may name 2020-12
-# only.
-_SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
+# Keywords are looked for where jsonschema reads a schema (schema_positions): a property
+# named "uniqueItems" or a const object with a "pattern" field is no keyword. A $ref may
+# still point into data: what it reaches is checked as the schema it becomes. A "$schema"
+# below the root would switch jsonschema to that draft's keywords (draft 3's "extends"
+# holds schemas too) and drop the RE2 patterns and the step count: it is refused, and the
+# root may name 2020-12 only.
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -141,14 +124,10 @@ def _check_keywords(schema: dict) -> None:
         ref = node.get("$ref")
         if isinstance(ref, str):
             pending.append(_reached(resolver, ref))
-        for keyword, value in node.items():
-            if keyword in _SCHEMA_VALUED:
-                pending.extend(value if isinstance(value, list) else [value])
-            elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
-                pending.extend(value.values())
+        pending.extend(schema for _, schema in subschemas(node))
 
 
-def _reached(resolver, ref: str) -> object:
+def _reached(resolver: Resolver, ref: str) -> object:
     """The schema ``ref`` points to, which must be in the schema and be a schema."""
     if not ref.startswith("#"):
         raise BodySchemaError(f"$ref {ref!r}: only references inside the schema (#...)")

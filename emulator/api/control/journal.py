@@ -16,6 +16,12 @@ from emulator.scenarios.loader import ScenarioError
 from emulator.scenarios.matcher import RequestView, Work, failures
 from emulator.scenarios.model import Match
 
+# Body conditions one verify may check against the whole journal (each entry's body is
+# at most 16 KiB, but a thousand of them against a rule's schema or subset took minutes):
+# a few seconds of a worker thread, enough for hundreds of the largest bodies.
+MAX_VERIFY_SCHEMA_CHECKS = 2_000_000
+MAX_VERIFY_COMPARISONS = 20_000_000
+
 
 def _journal_filter(entry: dict, query: dict) -> bool:
     for field in ("method", "path", "scenario", "rule", "error_code"):
@@ -81,13 +87,6 @@ async def verify(request: web.Request) -> web.Response:
     expected = criteria.get("expect")
     status = 417 if expected is not None and expected != len(matched) else 200
     return json_response(body, status=status)
-
-
-# Body conditions one verify may check against the whole journal (each entry's body is
-# at most 16 KiB, but a thousand of them against a rule's schema or subset took minutes):
-# a few seconds of a worker thread, enough for hundreds of the largest bodies.
-MAX_VERIFY_SCHEMA_CHECKS = 2_000_000
-MAX_VERIFY_COMPARISONS = 20_000_000
 
 
 def _matching(match: Match, criteria: dict, entries: list[dict]) -> list[int]:

@@ -1,0 +1,66 @@
+"""Where a JSON Schema holds schemas, as jsonschema's 2020-12 validator reads them.
+
+A schema's other values are data: ``const``, ``enum``, ``default``, ``examples`` and unknown
+keywords may hold objects with any keys, and a property may have any name. So a
+``"pattern"`` or ``"$ref"`` field inside an example, or a property named ``uniqueItems``,
+is no keyword. The contract loader, the explanation of refusals and the checks of scenario
+body schemas all look for keywords only at these positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+# Keywords whose value is a schema (or a list of schemas) ...
+SCHEMA_VALUED = frozenset(
+    {
+        "additionalProperties",
+        "allOf",
+        "anyOf",
+        "contains",
+        "else",
+        "if",
+        "items",
+        "not",
+        "oneOf",
+        "prefixItems",
+        "propertyNames",
+        "then",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
+# ... and keywords whose value maps names to schemas.
+SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
+DEFINITION_REFERENCE = "#/$defs/"
+
+
+def subschemas(node: dict) -> Iterator[tuple[str, object]]:
+    """The schemas ``node`` holds, each with the keyword that holds it."""
+    for keyword, value in node.items():
+        if keyword in SCHEMA_VALUED:
+            for schema in value if isinstance(value, list) else [value]:
+                yield keyword, schema
+        elif keyword in SCHEMA_MAPS and isinstance(value, dict):
+            for schema in value.values():
+                yield keyword, schema
+
+
+def schema_nodes(root: dict) -> Iterator[dict]:
+    """Every object schema in ``root``: itself and what its keywords hold, at any depth."""
+    pending: list[object] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            yield node
+            pending.extend(schema for _, schema in subschemas(node))
+
+
+def definition_name(reference: object) -> str | None:
+    """The ``$defs`` entry a ``#/$defs/<name>`` reference names, if plainly (no pointer or
+    URI escapes, no deeper path)."""
+    if isinstance(reference, str) and reference.startswith(DEFINITION_REFERENCE):
+        name = reference[len(DEFINITION_REFERENCE) :]
+        if name and not any(character in name for character in "~%/"):
+            return name
+    return None
