@@ -130,3 +130,15 @@ async def test_a_refusal_shows_a_referenced_schema_as_written(tmp_path, make_cli
         "should not be valid under {'$ref': '#/$defs/Banned'} (not)"
         in (await refused.json())["error_msg"]
     )
+
+
+async def test_strict_mode_leaves_a_const_object_as_written(tmp_path, make_client):
+    # Strict mode closes every object schema; a const holding "properties" is no schema.
+    schemas = schemas_with_config(tmp_path / "schemas", {"const": {"properties": {"size": 1}}}, {})
+    client = await make_client(schemas_dir=schemas, strict=True)
+
+    accepted = await client.post(
+        TASKS_URL, json={"task_type": "auto-label", "config": {"properties": {"size": 1}}}
+    )
+
+    assert accepted.status == 200, await accepted.text()

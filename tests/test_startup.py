@@ -105,7 +105,22 @@ BROKEN_REFERENCES = {
     "a name a JSON pointer escapes": (
         {"a~1b": {"type": "string"}},
         "#/$defs/a~1b",
-        "name $defs entries without '~', '%' or '/'",
+        "names no entry of its $defs (#/$defs/<name>, a name without '~', '%' or '/')",
+    ),
+    "another draft below the root": (
+        {"Old": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "string"}},
+        "#/$defs/Old",
+        "$schema is only read at a schema's root",
+    ),
+    "a base of its own below the root": (
+        {"Based": {"$id": "http://example.com/b", "type": "string"}},
+        "#/$defs/Based",
+        "$id is only read at a schema's root",
+    ),
+    "a patternProperties name Python cannot compile": (
+        {"Names": {"type": "object", "patternProperties": {"\\p{L}": {}}}},
+        "#/$defs/Names",
+        "pattern '\\\\p{L}'",
     ),
     "a definition nested 200 levels": (
         {"Deep": _nested(200)},

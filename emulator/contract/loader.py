@@ -15,7 +15,8 @@ from types import MappingProxyType
 
 from emulator.contract.responses import ResponseCompleter
 from emulator.contract.schema_positions import (
-    DEFINITION_REFERENCE,
+    DIALECT,
+    ROOT_ONLY_KEYWORDS,
     definition_name,
     schema_nodes,
 )
@@ -258,26 +259,28 @@ def _checked_schema(path: Path, schema: object) -> dict:
         raise ContractError(f"{path}: $defs must be a JSON object")
     if _nests_deeper(schema, MAX_SCHEMA_DEPTH):
         raise ContractError(f"{path}: nested deeper than {MAX_SCHEMA_DEPTH} levels")
+    if str(schema.get("$schema", DIALECT)).rstrip("#") != DIALECT:
+        raise ContractError(f"{path}: $schema: the contract's schemas are {DIALECT}")
     nodes = list(schema_nodes(schema))
+    for node in nodes[1:]:
+        # Each would make jsonschema read the schema below otherwise than these checks do
+        # (another draft's keywords, another base for references, references found late).
+        below_root = sorted(ROOT_ONLY_KEYWORDS & node.keys())
+        if below_root:
+            raise ContractError(f"{path}: {below_root[0]} is only read at a schema's root")
     for node in nodes:
-        pattern = node.get("pattern")
-        if isinstance(pattern, str):
-            try:
-                ecma_regex(pattern)
-            except re.error as error:  # (ECMA-262 syntax Python's re lacks, such as \p{L})
-                raise ContractError(f"{path}: pattern {pattern!r} ({error})") from None
+        _check_patterns(path, node)
     for node in nodes:
         reference = node.get("$ref")
         seen: list[str] = []
         while reference is not None:
             shown = reference if isinstance(reference, str) else repr(reference)
             name = definition_name(reference)
-            if name is None and shown.startswith(DEFINITION_REFERENCE):
-                raise ContractError(
-                    f"{path}: $ref {shown!r}: name $defs entries without '~', '%' or '/'"
-                )
             if name not in definitions:
-                raise ContractError(f"{path}: $ref {shown!r} names no entry of its $defs")
+                raise ContractError(
+                    f"{path}: $ref {shown!r} names no entry of its $defs "
+                    "(#/$defs/<name>, a name without '~', '%' or '/')"
+                )
             if name in seen:
                 chain = " -> ".join([*seen, name])
                 raise ContractError(f"{path}: $ref loops without reaching a schema: {chain}")
@@ -285,6 +288,21 @@ def _checked_schema(path: Path, schema: object) -> dict:
             target = definitions[name]
             reference = target.get("$ref") if isinstance(target, dict) else None
     return schema
+
+
+def _check_patterns(path: Path, node: dict) -> None:
+    """Python's ``re`` must compile the node's ``pattern`` (as ECMA-262 reads it) and its
+    ``patternProperties`` names (jsonschema matches those with ``re`` as written)."""
+    pattern = node.get("pattern")
+    names = node.get("patternProperties")
+    checks = [(pattern, ecma_regex)] if isinstance(pattern, str) else []
+    if isinstance(names, dict):
+        checks += [(name, re.compile) for name in names]
+    for text, compiled in checks:
+        try:
+            compiled(text)
+        except re.error as error:  # (ECMA-262 syntax Python's re lacks, such as \p{L})
+            raise ContractError(f"{path}: pattern {text!r} ({error})") from None
 
 
 def _nests_deeper(document: object, levels: int) -> bool:

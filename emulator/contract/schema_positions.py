@@ -1,5 +1,9 @@
 """Where a JSON Schema holds schemas, as jsonschema's 2020-12 validator reads them.
 
+Complete for a schema without ``ROOT_ONLY_KEYWORDS`` below its root and whose references
+are ``#/$defs/<name>``: the contract loader and the scenario body-schema checks refuse the
+rest.
+
 A schema's other values are data: ``const``, ``enum``, ``default``, ``examples`` and unknown
 keywords may hold objects with any keys, and a property may have any name. So a
 ``"pattern"`` or ``"$ref"`` field inside an example, or a property named ``uniqueItems``,
@@ -33,6 +37,11 @@ SCHEMA_VALUED = frozenset(
 # ... and keywords whose value maps names to schemas.
 SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
 DEFINITION_REFERENCE = "#/$defs/"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# Below the root these change how jsonschema reads what follows: "$schema" another draft's
+# keywords (draft 7's "dependencies", draft 3's "extends" hold schemas too), "$id" the base
+# that references resolve against, "$dynamicRef"/"$dynamicAnchor" targets found at run time.
+ROOT_ONLY_KEYWORDS = frozenset({"$schema", "$id", "$dynamicRef", "$dynamicAnchor"})
 
 
 def subschemas(node: dict) -> Iterator[tuple[str, object]]:

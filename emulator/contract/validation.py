@@ -450,15 +450,23 @@ def closed(schema: dict) -> dict:
 
 
 def _closed_copy(node: object) -> object:
-    # One pass that copies and closes (deepcopy then a walk cost twice as much).
-    if isinstance(node, dict):
-        result = {name: _closed_copy(value) for name, value in node.items()}
-        if "properties" in result and "additionalProperties" not in result:
-            result["additionalProperties"] = False
-        return result
-    if isinstance(node, list):
+    # One pass that copies and closes (deepcopy then a walk cost twice as much); only
+    # schemas are closed: an example or a const object with a "properties" field is data.
+    if isinstance(node, list):  # (the schemas of allOf, prefixItems, ...)
         return [_closed_copy(value) for value in node]
-    return node
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for keyword, value in node.items():
+        if keyword in SCHEMA_VALUED:
+            result[keyword] = _closed_copy(value)
+        elif keyword in SCHEMA_MAPS and isinstance(value, dict):
+            result[keyword] = {name: _closed_copy(schema) for name, schema in value.items()}
+        else:
+            result[keyword] = copy.deepcopy(value)
+    if "properties" in result and "additionalProperties" not in result:
+        result["additionalProperties"] = False
+    return result
 
 
 def _coerce(payload: object, error: ValidationError) -> bool:

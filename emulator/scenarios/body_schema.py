@@ -22,7 +22,7 @@ from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from emulator.contract.schema_positions import subschemas
+from emulator.contract.schema_positions import DIALECT, subschemas
 from emulator.contract.step_budget import counted_validator
 from emulator.scenarios.regex import RegexError, compile_regex
 
@@ -76,7 +76,6 @@ _REGISTRY = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
 # below the root would switch jsonschema to that draft's keywords (draft 3's "extends"
 # holds schemas too) and drop the RE2 patterns and the step count: it is refused, and the
 # root may name 2020-12 only.
-_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def _check_size(schema: object) -> None:
@@ -97,8 +96,8 @@ def _check_size(schema: object) -> None:
 def _check_keywords(schema: dict) -> None:
     """Refuse what could backtrack or reach outside, at every place jsonschema reads as a
     schema: the root, what schema keywords hold, and what each ``$ref`` reaches."""
-    if str(schema.get("$schema", _DIALECT)).rstrip("#") != _DIALECT:
-        raise BodySchemaError(f"$schema: body schemas are JSON Schema {_DIALECT}")
+    if str(schema.get("$schema", DIALECT)).rstrip("#") != DIALECT:
+        raise BodySchemaError(f"$schema: body schemas are JSON Schema {DIALECT}")
     resolver = _REGISTRY.with_resource("", DRAFT202012.create_resource(schema)).resolver()
     pending: list[object] = [schema]
     checked: set[int] = set()  # by identity: references may lead back to a schema
