@@ -142,3 +142,32 @@ async def test_strict_mode_leaves_a_const_object_as_written(tmp_path, make_clien
     )
 
     assert accepted.status == 200, await accepted.text()
+
+
+async def test_a_keyword_newer_than_draft_7_is_checked(tmp_path, make_client):
+    # The generated fast check knows drafts 4 to 7: it let prefixItems' violations through.
+    schemas = schemas_with_config(
+        tmp_path / "schemas", {"type": "array", "prefixItems": [{"type": "string"}]}, {}
+    )
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": [1]})
+
+    assert refused.status == 400
+    assert "$.config[0]: expected string" in (await refused.json())["error_msg"]
+
+
+async def test_a_definition_with_a_base_of_its_own_and_no_reference_is_served(
+    tmp_path, make_client
+):
+    schemas = schemas_with_config(
+        tmp_path / "schemas",
+        {"$ref": "#/$defs/Named"},
+        {"Named": {"$id": "urn:example:named", "type": "string"}},
+    )
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": 5})
+
+    assert refused.status == 400
+    assert "$.config: expected string" in (await refused.json())["error_msg"]

@@ -112,10 +112,23 @@ BROKEN_REFERENCES = {
         "#/$defs/Old",
         "$schema is only read at a schema's root",
     ),
-    "a base of its own below the root": (
-        {"Based": {"$id": "http://example.com/b", "type": "string"}},
+    "a reference below a base of its own": (
+        {
+            "Based": {"$id": "http://example.com/b", "items": {"$ref": "#/$defs/Odd"}},
+            "Odd": {"type": "string"},
+        },
         "#/$defs/Based",
-        "$id is only read at a schema's root",
+        "$ref below a schema with an $id of its own",
+    ),
+    "items as a list": (
+        {"Pair": {"type": "array", "items": [{"type": "string"}]}},
+        "#/$defs/Pair",
+        "items is one schema in 2020-12",
+    ),
+    "a dynamic reference": (
+        {"Dynamic": {"$dynamicRef": "#nope"}},
+        "#/$defs/Dynamic",
+        "$dynamicRef is not supported",
     ),
     "a patternProperties name Python cannot compile": (
         {"Names": {"type": "object", "patternProperties": {"\\p{L}": {}}}},

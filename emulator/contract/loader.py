@@ -16,7 +16,7 @@ from types import MappingProxyType
 from emulator.contract.responses import ResponseCompleter
 from emulator.contract.schema_positions import (
     DIALECT,
-    ROOT_ONLY_KEYWORDS,
+    DYNAMIC_KEYWORDS,
     definition_name,
     schema_nodes,
 )
@@ -262,12 +262,20 @@ def _checked_schema(path: Path, schema: object) -> dict:
     if str(schema.get("$schema", DIALECT)).rstrip("#") != DIALECT:
         raise ContractError(f"{path}: $schema: the contract's schemas are {DIALECT}")
     nodes = list(schema_nodes(schema))
-    for node in nodes[1:]:
-        # Each would make jsonschema read the schema below otherwise than these checks do
-        # (another draft's keywords, another base for references, references found late).
-        below_root = sorted(ROOT_ONLY_KEYWORDS & node.keys())
-        if below_root:
-            raise ContractError(f"{path}: {below_root[0]} is only read at a schema's root")
+    for node in nodes:
+        # Each would make jsonschema read the schema otherwise than these checks do
+        # (another draft's keywords, another base for references, targets found late).
+        dynamic = sorted(DYNAMIC_KEYWORDS & node.keys())
+        if dynamic:
+            raise ContractError(f"{path}: {dynamic[0]} is not supported")
+        if isinstance(node.get("items"), list):
+            raise ContractError(f"{path}: items is one schema in 2020-12 (prefixItems: a list)")
+        if node is schema:
+            continue
+        if "$schema" in node:
+            raise ContractError(f"{path}: $schema is only read at a schema's root")
+        if "$id" in node and any("$ref" in below for below in schema_nodes(node)):
+            raise ContractError(f"{path}: $ref below a schema with an $id of its own")
     for node in nodes:
         _check_patterns(path, node)
     for node in nodes:

@@ -1,8 +1,10 @@
 """Where a JSON Schema holds schemas, as jsonschema's 2020-12 validator reads them.
 
-Complete for a schema without ``ROOT_ONLY_KEYWORDS`` below its root and whose references
-are ``#/$defs/<name>``: the contract loader and the scenario body-schema checks refuse the
-rest.
+Complete for a schema whose references are ``#/$defs/<name>``, without ``DYNAMIC_KEYWORDS``,
+without ``$schema`` below its root (another draft's keywords: draft 7's "dependencies",
+draft 3's "extends") and with an ``$id`` below its root only where no reference is below
+that (another base to resolve against): the contract loader and the scenario body-schema
+checks refuse the rest.
 
 A schema's other values are data: ``const``, ``enum``, ``default``, ``examples`` and unknown
 keywords may hold objects with any keys, and a property may have any name. So a
@@ -38,10 +40,23 @@ SCHEMA_VALUED = frozenset(
 SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
 DEFINITION_REFERENCE = "#/$defs/"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
-# Below the root these change how jsonschema reads what follows: "$schema" another draft's
-# keywords (draft 7's "dependencies", draft 3's "extends" hold schemas too), "$id" the base
-# that references resolve against, "$dynamicRef"/"$dynamicAnchor" targets found at run time.
-ROOT_ONLY_KEYWORDS = frozenset({"$schema", "$id", "$dynamicRef", "$dynamicAnchor"})
+# References whose targets are found at run time.
+DYNAMIC_KEYWORDS = frozenset({"$dynamicRef", "$dynamicAnchor"})
+# 2020-12 keywords that fastjsonschema (drafts 4, 6 and 7) does not know: its generated
+# check would let their violations through.
+NEWER_THAN_DRAFT_7 = frozenset(
+    {
+        "prefixItems",
+        "dependentSchemas",
+        "dependentRequired",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "minContains",
+        "maxContains",
+        "$dynamicRef",
+        "$dynamicAnchor",
+    }
+)
 
 
 def subschemas(node: dict) -> Iterator[tuple[str, object]]:

@@ -30,7 +30,13 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
-from emulator.contract.schema_positions import SCHEMA_MAPS, SCHEMA_VALUED, definition_name
+from emulator.contract.schema_positions import (
+    NEWER_THAN_DRAFT_7,
+    SCHEMA_MAPS,
+    SCHEMA_VALUED,
+    definition_name,
+    schema_nodes,
+)
 from emulator.contract.step_budget import (
     OutOfSteps,
     counted_validator,
@@ -98,6 +104,8 @@ def _compiled(schema_text: str) -> Callable[[object], object]:
     schema = json.loads(schema_text)
     schema.pop("$schema", None)
     schema.pop("$id", None)
+    if any(NEWER_THAN_DRAFT_7 & node.keys() for node in schema_nodes(schema)):
+        return _jsonschema_decides  # (its code would let those keywords' violations through)
     try:
         return fastjsonschema.compile(schema, use_default=False, detailed_exceptions=False)
     except Exception as error:  # a shape its code generator does not take

@@ -70,14 +70,6 @@ def _never_retrieve(uri: str):
 _REGISTRY = Registry(retrieve=_never_retrieve)  # type: ignore[call-arg]
 
 
-# Keywords are looked for where jsonschema reads a schema (schema_positions): a property
-# named "uniqueItems" or a const object with a "pattern" field is no keyword. A $ref may
-# still point into data: what it reaches is checked as the schema it becomes. A "$schema"
-# below the root would switch jsonschema to that draft's keywords (draft 3's "extends"
-# holds schemas too) and drop the RE2 patterns and the step count: it is refused, and the
-# root may name 2020-12 only.
-
-
 def _check_size(schema: object) -> None:
     """Refuse a schema of more than ``MAX_SCHEMA_VALUES`` values, data included."""
     pending = [schema]
@@ -95,7 +87,12 @@ def _check_size(schema: object) -> None:
 
 def _check_keywords(schema: dict) -> None:
     """Refuse what could backtrack or reach outside, at every place jsonschema reads as a
-    schema: the root, what schema keywords hold, and what each ``$ref`` reaches."""
+    schema: the root, what schema keywords hold (``schema_positions``: a property named
+    "uniqueItems" or a const object with a "pattern" field is no keyword), and what each
+    ``$ref`` reaches, checked as the schema it becomes. A "$schema" below the root would
+    switch jsonschema to that draft's keywords (draft 3's "extends" holds schemas too) and
+    drop the RE2 patterns and the step count: it is refused, and the root may name 2020-12
+    only."""
     if str(schema.get("$schema", DIALECT)).rstrip("#") != DIALECT:
         raise BodySchemaError(f"$schema: body schemas are JSON Schema {DIALECT}")
     resolver = _REGISTRY.with_resource("", DRAFT202012.create_resource(schema)).resolver()
