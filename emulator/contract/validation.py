@@ -457,35 +457,23 @@ def closed(schema: dict) -> dict:
     return _closed_copy(schema)
 
 
-# Schemas that apply to the same object beside their parent's: closing one would refuse
-# the fields the others document. A parent with them (or a reference, or alternatives)
-# is closed with unevaluatedProperties, which counts the fields they document.
-_APPLIED_BESIDE = frozenset({"allOf", "dependentSchemas", "else", "if", "not", "then"})
-_COMPOSING = _APPLIED_BESIDE | {"$ref", "anyOf", "oneOf"}
-
-
-def _closed_copy(node: object, close: bool = True) -> object:
+def _closed_copy(node: object) -> object:
     # One pass that copies and closes (deepcopy then a walk cost twice as much); only
     # schemas are closed: an example or a const object with a "properties" field is data.
-    if isinstance(node, list):  # (the schemas of anyOf, prefixItems, ...)
-        return [_closed_copy(value, close) for value in node]
+    if isinstance(node, list):  # (the schemas of allOf, prefixItems, ...)
+        return [_closed_copy(value) for value in node]
     if not isinstance(node, dict):
         return node
     result = {}
     for keyword, value in node.items():
         if keyword in SCHEMA_VALUED:
-            result[keyword] = _closed_copy(value, keyword not in _APPLIED_BESIDE)
+            result[keyword] = _closed_copy(value)
         elif keyword in SCHEMA_MAPS and isinstance(value, dict):
-            beside = keyword in _APPLIED_BESIDE
-            result[keyword] = {name: _closed_copy(item, not beside) for name, item in value.items()}
+            result[keyword] = {name: _closed_copy(schema) for name, schema in value.items()}
         else:
             result[keyword] = copy.deepcopy(value)
-    if close and "properties" in result and "additionalProperties" not in result:
-        composed = not _COMPOSING.isdisjoint(result)
-        if not composed:
-            result["additionalProperties"] = False
-        elif "unevaluatedProperties" not in result:
-            result["unevaluatedProperties"] = False
+    if "properties" in result and "additionalProperties" not in result:
+        result["additionalProperties"] = False
     return result
 
 
