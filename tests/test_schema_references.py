@@ -1,6 +1,8 @@
-"""A schemas folder (``--schemas-dir``) may refer to its definitions in any shape: a
-definition within itself, or one definition shared so often that writing the references
-out would not end in reasonable size. Refusals name the field in each case."""
+"""A schemas folder of one's own (``--schemas-dir``) is read as JSON Schema 2020-12 reads
+it: references in any shape (a definition within itself, one shared so often that
+writing the references out would not end), keywords only where a schema sits (a "$ref"
+in an enum value is data), and keywords newer than draft 7 checked. Refusals name the
+field."""
 
 from __future__ import annotations
 
