@@ -432,19 +432,19 @@ def _explaining(text: str) -> dict:
             written = cast(dict, written_out(target, within | {name}))
             references = written.pop(_WRITTEN_OUT, 0) + 1  # (a definition that is a reference)
             return {_WRITTEN_OUT: references, **written}
-        copy = dict(node)  # (keywords in their order: violations are listed in it)
+        rewritten = dict(node)  # (keywords in their order: violations are listed in it)
         for keyword, value in node.items():
             if keyword in _AS_WRITTEN:
                 continue
             if keyword in SCHEMA_VALUED:
-                copy[keyword] = (
+                rewritten[keyword] = (
                     [written_out(item, within) for item in value]
                     if isinstance(value, list)
                     else written_out(value, within)
                 )
             elif keyword in SCHEMA_MAPS and isinstance(value, dict):
-                copy[keyword] = {key: written_out(item, within) for key, item in value.items()}
-        return copy
+                rewritten[keyword] = {key: written_out(item, within) for key, item in value.items()}
+        return rewritten
 
     try:
         return written_out(schema, frozenset())
