@@ -131,6 +131,24 @@ async def test_dataset_page_shows_samples_with_thumbnails_served_from_obs(client
     assert image.content_type.startswith("image/")
 
 
+async def test_dataset_page_shows_a_hundred_samples_a_page(client):
+    names = [{"name": f"extra-{number:03d}.jpg", "data": "AA=="} for number in range(150)]
+    url = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}/data-annotations/samples"
+    assert (await client.post(url, json={"samples": names})).status == 200
+    dataset = f"{UI}/datasets/{DEMO_PROJECT}/{DEMO_DATASET}"
+
+    first = await _html(client, dataset)
+    last = await _html(client, f"{dataset}?page=2")
+    past_the_end = await _html(client, f"{dataset}?page=99")
+    not_a_number = await _html(client, f"{dataset}?page=two")
+
+    assert "Samples 1 to 100 of 166" in first and 'href="?page=2" rel="next"' in first
+    assert len(re.findall(r"<tr>\s*<td>", first)) == 100
+    assert "Samples 101 to 166 of 166" in last and 'href="?page=1" rel="prev"' in last
+    assert "Samples 101 to 166 of 166" in past_the_end
+    assert "Samples 1 to 100 of 166" in not_a_number
+
+
 async def test_obs_page_lists_objects_and_downloads_them(client):
     await client.post("/_emulator/reset")
     page = await _html(client, f"{UI}/obs")

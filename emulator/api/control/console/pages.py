@@ -19,6 +19,8 @@ from emulator.domain.model import IMAGE_EXTENSIONS, TaskType
 from emulator.errors import ModelArtsError
 
 MAX_OBJECTS = 1000
+# Samples on one page of a dataset's console page (20,000 in one page were 8 MB of HTML).
+SAMPLES_PER_PAGE = 100
 # Shown in the page (thumbnails); anything else, SVG included, is only downloaded.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 
@@ -141,13 +143,16 @@ async def dataset_page(request: web.Request) -> web.Response:
             title=f"Dataset {dataset_id}",
             error=f"Project {project_id} has no dataset {dataset_id}.",
         )
+    pages = max(1, -(-len(samples) // SAMPLES_PER_PAGE))
+    number = min(_page_number(request.query.get("page")), pages)
+    first = (number - 1) * SAMPLES_PER_PAGE
     rows = [
         {
             "sample": sample,
             "url": _object_url(sample.source),
             "image": sample.source.lower().endswith(IMAGE_EXTENSIONS),
         }
-        for sample in samples
+        for sample in samples[first : first + SAMPLES_PER_PAGE]
     ]
     return page(
         "dataset.html",
@@ -156,7 +161,18 @@ async def dataset_page(request: web.Request) -> web.Response:
         project_id=project_id,
         dataset=dataset,
         rows=rows,
+        total=len(samples),
+        first=first + 1,
+        page_number=number,
+        pages=pages,
     )
+
+
+def _page_number(text: str | None) -> int:
+    """The page asked for: a whole number from 1 (anything else: the first page)."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 9:
+        return max(int(text), 1)
+    return 1
 
 
 async def obs_page(request: web.Request) -> web.Response:
