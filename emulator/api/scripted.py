@@ -7,17 +7,18 @@ other's scripts). With none selected this middleware costs one header lookup.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
 
 from emulator.api import keys
 from emulator.api.json_body import json_response
-from emulator.api.payloads import read_body
+from emulator.api.payloads import OFF_LOOP_BYTES, read_body
 from emulator.codes import BODY_TOO_LARGE
 from emulator.errors import ModelArtsError
 from emulator.scenarios.engine import Decision
-from emulator.scenarios.matcher import RequestView
+from emulator.scenarios.matcher import RequestView, body_failures_of
 from emulator.scenarios.model import Response
 from emulator.scenarios.templates import TemplateContext, TemplateError, render, uses_body
 
@@ -35,6 +36,11 @@ async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     names, named = book.selection(header)
     view = await _view(request, book.needs_body(names))
+    if view.body_is_json and len(keys.notes(request).raw_body or b"") > OFF_LOOP_BYTES:
+        # The rules' body conditions, checked on a worker thread; the decision (which
+        # changes the scenarios' counters and states) stays on the loop.
+        matches = book.body_matches(names)
+        view.known_body_failures = await asyncio.to_thread(body_failures_of, matches, view)
     decision = book.decide(view, names, explain=named)
     keys.notes(request).decision = decision
     if decision.response is None:

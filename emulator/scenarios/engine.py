@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from emulator.codes import INVALID_REQUEST
 from emulator.errors import ModelArtsError, StartupError
 from emulator.scenarios.matcher import RequestView, failures, path_params
-from emulator.scenarios.model import Response, Rule, Scenario
+from emulator.scenarios.model import Match, Response, Rule, Scenario
 
 INITIAL_STATE = "Started"
 NEAR_MISSES_SHOWN = 3
@@ -158,6 +158,15 @@ class ScenarioBook:
 
     def needs_body(self, names: list[str]) -> bool:
         return any(rule.match.needs_body for name in names for rule in self.scenarios[name].rules)
+
+    def body_matches(self, names: list[str]) -> list[Match]:
+        """The conditions of the rules of ``names`` that look at the body."""
+        return [
+            rule.match
+            for name in names
+            for rule in self.scenarios[name].rules
+            if rule.match.needs_body
+        ]
 
     def decide(self, request: RequestView, names: list[str], *, explain: bool) -> Decision:
         misses: list[NearMiss] = []

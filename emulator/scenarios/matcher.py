@@ -28,6 +28,9 @@ class RequestView:
     headers: dict[str, str] = field(default_factory=dict)  # names in lower case
     body: object = None
     body_is_json: bool = False
+    # Body conditions' failures worked out beforehand (off the event loop, for a large
+    # body), by the id of the rule's match: see ``body_failures_of``.
+    known_body_failures: dict[int, list[str]] | None = None
 
     def take_body(self, raw: bytes | str) -> None:
         """Parse ``raw`` as the JSON body; a body that is not JSON matches no body condition.
@@ -108,8 +111,19 @@ def failures(
             shown = "absent" if value is None else "present" if condition.present else repr(value)
             failed.append(f"header {name} is {shown}, rule wants {condition.describe()}")
     if match.needs_body and (explain or not failed):
-        failed.extend(_body_failures(match, request, work or Work()))
+        known = request.known_body_failures
+        if known is not None and id(match) in known:
+            failed.extend(known[id(match)])
+        else:
+            failed.extend(_body_failures(match, request, work or Work()))
     return failed
+
+
+def body_failures_of(matches: list[Match], request: RequestView) -> dict[int, list[str]]:
+    """The body conditions' failures of each match, by its id: a pure function of the
+    request and the rules, so it can run on a worker thread while the loop serves others
+    (jsonschema over a large body, RE2 on long text: seconds for some patterns)."""
+    return {id(match): _body_failures(match, request, Work()) for match in matches}
 
 
 def _body_failures(match: Match, request: RequestView, work: Work) -> list[str]:
