@@ -207,6 +207,26 @@ async def test_a_slow_body_regex_on_a_large_body_leaves_others_served(client):
     assert finished == ["health", "slow"]
 
 
+async def test_a_scenario_removed_while_a_large_body_is_checked_is_named_unknown(client):
+    assert (await client.post("/_emulator/scenarios", data=COUNTED_REPEAT)).status == 201
+    varied = "".join(random.Random(7).choices("ab", k=300_000))
+    slow = asyncio.create_task(
+        client.post(
+            f"{DATASETS_URL}/DemoImageDataset001/tasks",
+            json={"model_id": varied},
+            headers={"X-Emulator-Scenario": "counted-repeat"},
+        )
+    )
+    await asyncio.sleep(0.2)  # its body conditions are being checked
+
+    removed = await client.delete("/_emulator/scenarios/counted-repeat")
+    answer = await slow
+
+    assert removed.status == 204
+    assert answer.status == 400, await answer.text()
+    assert "unknown scenario(s) counted-repeat" in (await answer.json())["error_msg"]
+
+
 DATED = """
 name: dated
 rules:

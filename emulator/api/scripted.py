@@ -39,8 +39,10 @@ async def apply_scenarios(request: web.Request, handler) -> web.StreamResponse:
     if view.body_is_json and len(keys.notes(request).raw_body or b"") > OFF_LOOP_BYTES:
         # The rules' body conditions, checked on a worker thread; the decision (which
         # changes the scenarios' counters and states) stays on the loop.
-        matches = book.body_matches(names)
+        matches = book.body_matches(view, names, explain=named)
         view.known_body_failures = await asyncio.to_thread(body_failures_of, matches, view)
+    # Again: scenarios may have been removed while the body was read or checked.
+    names, named = book.selection(header)
     decision = book.decide(view, names, explain=named)
     keys.notes(request).decision = decision
     if decision.response is None:

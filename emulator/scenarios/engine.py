@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from emulator.codes import INVALID_REQUEST
 from emulator.errors import ModelArtsError, StartupError
-from emulator.scenarios.matcher import RequestView, failures, path_params
+from emulator.scenarios.matcher import RequestView, failures, other_failures, path_params
 from emulator.scenarios.model import Match, Response, Rule, Scenario
 
 INITIAL_STATE = "Started"
@@ -159,14 +159,21 @@ class ScenarioBook:
     def needs_body(self, names: list[str]) -> bool:
         return any(rule.match.needs_body for name in names for rule in self.scenarios[name].rules)
 
-    def body_matches(self, names: list[str]) -> list[Match]:
-        """The conditions of the rules of ``names`` that look at the body."""
-        return [
-            rule.match
-            for name in names
-            for rule in self.scenarios[name].rules
-            if rule.match.needs_body
-        ]
+    def body_matches(self, request: RequestView, names: list[str], *, explain: bool) -> list[Match]:
+        """The conditions of the rules of ``names`` whose body ``decide`` will look at: those
+        of every rule with body conditions when it explains near misses, else those of the
+        rules that are not blocked and meet their other conditions."""
+        found = []
+        for name in names:
+            progress = self._progress[name]
+            for index, rule in enumerate(self.scenarios[name].rules):
+                if not rule.match.needs_body:
+                    continue
+                if explain or not (
+                    self._blocked(rule, index, progress) or other_failures(rule.match, request)
+                ):
+                    found.append(rule.match)
+        return found
 
     def decide(self, request: RequestView, names: list[str], *, explain: bool) -> Decision:
         misses: list[NearMiss] = []

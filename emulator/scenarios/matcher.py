@@ -88,6 +88,18 @@ def failures(
     """The conditions of ``match`` the request does not meet (empty when it matches);
     what its body conditions cost is added to ``work``. Unless the failures are to
     ``explain`` a near miss, body conditions are not checked once another one failed."""
+    failed = other_failures(match, request)
+    if match.needs_body and (explain or not failed):
+        known = request.known_body_failures
+        if known is not None and id(match) in known:
+            failed.extend(known[id(match)])
+        else:
+            failed.extend(_body_failures(match, request, work or Work()))
+    return failed
+
+
+def other_failures(match: Match, request: RequestView) -> list[str]:
+    """The conditions of ``match`` but its body's that the request does not meet."""
     failed: list[str] = []
     if match.methods and request.method not in match.methods:
         failed.append(f"method is {request.method}, rule wants {'/'.join(match.methods)}")
@@ -110,19 +122,14 @@ def failures(
         if not condition.check(value):
             shown = "absent" if value is None else "present" if condition.present else repr(value)
             failed.append(f"header {name} is {shown}, rule wants {condition.describe()}")
-    if match.needs_body and (explain or not failed):
-        known = request.known_body_failures
-        if known is not None and id(match) in known:
-            failed.extend(known[id(match)])
-        else:
-            failed.extend(_body_failures(match, request, work or Work()))
     return failed
 
 
 def body_failures_of(matches: list[Match], request: RequestView) -> dict[int, list[str]]:
     """The body conditions' failures of each match, by its id: a pure function of the
     request and the rules, so it can run on a worker thread while the loop serves others
-    (jsonschema over a large body, RE2 on long text: seconds for some patterns)."""
+    (jsonschema over a large body, RE2 on long text: seconds for some patterns). The ids
+    stay valid while the caller holds ``matches``."""
     return {id(match): _body_failures(match, request, Work()) for match in matches}
 
 
