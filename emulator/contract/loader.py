@@ -22,6 +22,7 @@ from emulator.contract.schema_positions import (
 )
 from emulator.contract.validation import PayloadValidator, ecma_regex
 from emulator.errors import CatalogEntry, ErrorCatalog, StartupError
+from emulator.json_depth import nests_deeper
 
 
 @dataclass
@@ -257,7 +258,7 @@ def _checked_schema(path: Path, schema: object) -> dict:
     definitions = schema.get("$defs", {})
     if not isinstance(definitions, dict):
         raise ContractError(f"{path}: $defs must be a JSON object")
-    if _nests_deeper(schema, MAX_SCHEMA_DEPTH):
+    if nests_deeper(schema, MAX_SCHEMA_DEPTH):
         raise ContractError(f"{path}: nested deeper than {MAX_SCHEMA_DEPTH} levels")
     if str(schema.get("$schema", DIALECT)).rstrip("#") != DIALECT:
         raise ContractError(f"{path}: $schema: the contract's schemas are {DIALECT}")
@@ -311,18 +312,6 @@ def _check_patterns(path: Path, node: dict) -> None:
             compiled(text)
         except re.error as error:  # (ECMA-262 syntax Python's re lacks, such as \p{L})
             raise ContractError(f"{path}: pattern {text!r} ({error})") from None
-
-
-def _nests_deeper(document: object, levels: int) -> bool:
-    """Whether ``document`` holds objects and arrays more than ``levels`` deep."""
-    pending = [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        children = value.values() if isinstance(value, dict) else value
-        if depth > levels:
-            return True
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
 
 
 def _read_json(path: Path) -> dict:

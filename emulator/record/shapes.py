@@ -12,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from emulator.json_depth import nests_deeper
+
 ID_OR_TIME = re.compile(r"(^id$|_id$|_ids$|time|date|_at$|created|updated|expires)", re.I)
 ITEMS = "[]"
 
@@ -28,22 +30,9 @@ def body_value(raw: bytes) -> object:
         value = json.loads(raw)
     except (ValueError, RecursionError):
         return raw.decode("utf-8", errors="replace")
-    if _deeper_than(value, MAX_DEPTH):
+    if nests_deeper(value, MAX_DEPTH):
         return raw.decode("utf-8", errors="replace")
     return value
-
-
-def _deeper_than(value: object, limit: int) -> bool:
-    """Whether arrays and objects nest more than ``limit`` levels (without recursing)."""
-    pending = [(value, 0)]
-    while pending:
-        node, depth = pending.pop()
-        if isinstance(node, dict | list):
-            if depth >= limit:
-                return True
-            children = node.values() if isinstance(node, dict) else node
-            pending.extend((child, depth + 1) for child in children)
-    return False
 
 
 @dataclass(frozen=True)

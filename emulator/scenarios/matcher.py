@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from emulator.codes import MALFORMED_JSON
 from emulator.contract.step_budget import OutOfSteps, step_budget
 from emulator.errors import ModelArtsError
+from emulator.json_depth import nests_deeper
 from emulator.scenarios.model import Match
 
 TOO_DEEP = "The body is nested too deeply."
@@ -46,24 +47,9 @@ class RequestView:
         except ValueError:
             self.body, self.body_is_json = None, False
             return
-        if _deeper_than(body, MAX_BODY_DEPTH):
+        if nests_deeper(body, MAX_BODY_DEPTH):
             raise ModelArtsError(MALFORMED_JSON, detail=TOO_DEEP)
         self.body, self.body_is_json = body, True
-
-
-def _deeper_than(document: object, limit: int) -> bool:
-    """Whether ``document`` nests more than ``limit`` arrays or objects (without recursing)."""
-    pending = [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, dict):
-            value = value.values()
-        elif not isinstance(value, list):
-            continue
-        if depth > limit:
-            return True
-        pending.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
-    return False
 
 
 def path_params(match: Match, request: RequestView) -> dict[str, str] | None:
