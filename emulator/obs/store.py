@@ -206,18 +206,20 @@ class ObjectStore:
         self.version = next(self._changes)
 
     def get_object(self, bucket: str, key: str) -> bytes | None:
-        try:
-            stored = self._backend.get_object(bucket, key)
-        except (MissingBucket, MissingKey):
-            return None
-        return stored.value if isinstance(stored, FakeKey) else None
+        stored = self._stored(bucket, key)
+        return None if stored is None else stored.value
 
     def object_size(self, bucket: str, key: str) -> int | None:
+        stored = self._stored(bucket, key)
+        return None if stored is None else stored.size
+
+    def _stored(self, bucket: str, key: str) -> FakeKey | None:
+        """moto's record of the object (not a delete marker), if there is one."""
         try:
             stored = self._backend.get_object(bucket, key)
         except (MissingBucket, MissingKey):
             return None
-        return stored.size if isinstance(stored, FakeKey) else None
+        return stored if isinstance(stored, FakeKey) else None
 
     def delete_object(self, bucket: str, key: str) -> None:
         with contextlib.suppress(MissingBucket):  # not waiting for the lock, as put_object
