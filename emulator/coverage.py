@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from emulator import codes
 from emulator.api import keys
 from emulator.contract import Contract, Operation
+from emulator.contract.schema_positions import definition_name
 
 # Every status 400 applies to, whatever the page lists (see the module docstring).
 ALWAYS_DOCUMENTED_STATUSES = frozenset({400})
@@ -76,10 +77,9 @@ def documented_fields(schema: dict | None, prefix: str = "") -> list[str]:
             found.append(task)
             continue
         node, path, refs, level = task
-        reference = node.get("$ref")
-        if isinstance(reference, str) and reference.startswith("#/$defs/"):
-            name = reference.removeprefix("#/$defs/")
-            target = definitions.get(name)
+        if "$ref" in node:
+            name = definition_name(node["$ref"])
+            target = definitions.get(name) if name else None
             if name not in refs and isinstance(target, dict):
                 pending.append((target, path, refs | {name}, level))
             continue
