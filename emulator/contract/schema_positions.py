@@ -15,7 +15,7 @@ body schemas all look for keywords only at these positions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 # Keywords whose value is a schema (or a list of schemas) ...
 SCHEMA_VALUED = frozenset(
@@ -68,6 +68,31 @@ def subschemas(node: dict) -> Iterator[tuple[str, object]]:
         elif keyword in SCHEMA_MAPS and isinstance(value, dict):
             for schema in value.values():
                 yield keyword, schema
+
+
+def with_subschemas(
+    node: dict,
+    rewrite: Callable[[object], object],
+    *,
+    data: Callable[[object], object] = lambda value: value,
+    kept: frozenset[str] = frozenset(),
+) -> dict:
+    """A copy of ``node``, keywords in their order, with each schema it holds passed
+    through ``rewrite`` and every other value through ``data`` (``kept`` keywords' values
+    stay as they are)."""
+    copied: dict = {}
+    for keyword, value in node.items():
+        if keyword in kept:
+            copied[keyword] = value
+        elif keyword in SCHEMA_VALUED:
+            copied[keyword] = (
+                [rewrite(item) for item in value] if isinstance(value, list) else rewrite(value)
+            )
+        elif keyword in SCHEMA_MAPS and isinstance(value, dict):
+            copied[keyword] = {name: rewrite(item) for name, item in value.items()}
+        else:
+            copied[keyword] = data(value)
+    return copied
 
 
 def schema_nodes(root: dict) -> Iterator[dict]:

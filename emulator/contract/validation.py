@@ -32,10 +32,9 @@ from referencing import Registry
 
 from emulator.contract.schema_positions import (
     NEWER_THAN_DRAFT_7,
-    SCHEMA_MAPS,
-    SCHEMA_VALUED,
     definition_name,
     schema_nodes,
+    with_subschemas,
 )
 from emulator.contract.step_budget import (
     OutOfSteps,
@@ -432,19 +431,8 @@ def _explaining(text: str) -> dict:
             written = cast(dict, written_out(target, within | {name}))
             references = written.pop(_WRITTEN_OUT, 0) + 1  # (a definition that is a reference)
             return {_WRITTEN_OUT: references, **written}
-        rewritten = dict(node)  # (keywords in their order: violations are listed in it)
-        for keyword, value in node.items():
-            if keyword in _AS_WRITTEN:
-                continue
-            if keyword in SCHEMA_VALUED:
-                rewritten[keyword] = (
-                    [written_out(item, within) for item in value]
-                    if isinstance(value, list)
-                    else written_out(value, within)
-                )
-            elif keyword in SCHEMA_MAPS and isinstance(value, dict):
-                rewritten[keyword] = {key: written_out(item, within) for key, item in value.items()}
-        return rewritten
+        # (Keywords stay in their order: violations are listed in it.)
+        return with_subschemas(node, lambda item: written_out(item, within), kept=_AS_WRITTEN)
 
     try:
         return written_out(schema, frozenset())
@@ -460,18 +448,11 @@ def closed(schema: dict) -> dict:
 def _closed_copy(node: object) -> object:
     # One pass that copies and closes (deepcopy then a walk cost twice as much); only
     # schemas are closed: an example or a const object with a "properties" field is data.
-    if isinstance(node, list):  # (the schemas of allOf, prefixItems, ...)
+    if isinstance(node, list):
         return [_closed_copy(value) for value in node]
     if not isinstance(node, dict):
         return node
-    result = {}
-    for keyword, value in node.items():
-        if keyword in SCHEMA_VALUED:
-            result[keyword] = _closed_copy(value)
-        elif keyword in SCHEMA_MAPS and isinstance(value, dict):
-            result[keyword] = {name: _closed_copy(schema) for name, schema in value.items()}
-        else:
-            result[keyword] = copy.deepcopy(value)
+    result = with_subschemas(node, _closed_copy, data=copy.deepcopy)
     if "properties" in result and "additionalProperties" not in result:
         result["additionalProperties"] = False
     return result
