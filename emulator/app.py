@@ -44,7 +44,7 @@ from emulator.auth.bucket_access import AccountBuckets
 from emulator.codes import INVALID_REQUEST
 from emulator.config import Config
 from emulator.contract import Contract, load_contract
-from emulator.contract.openapi import build_openapi, lenient_document
+from emulator.contract.openapi import build_openapi
 from emulator.coverage import CoverageRecorder
 from emulator.domain.clock import Clock, ManualClock, SystemClock
 from emulator.domain.service import Emulator
@@ -74,8 +74,7 @@ async def _openapi(request: web.Request) -> web.Response:
         raise ModelArtsError(
             INVALID_REQUEST, detail=f"mode: expected strict or lenient, got {mode!r}"
         )
-    document = openapi_document(request.app[keys.CONTRACT])
-    return json_response(lenient_document(document) if mode == "lenient" else document)
+    return json_response(openapi_document(request.app[keys.CONTRACT], mode))
 
 
 ROOT_ROUTES: RouteTable = [
@@ -150,7 +149,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
 
 
 @functools.lru_cache(maxsize=8)
-def openapi_document(contract: Contract) -> dict:
+def openapi_document(contract: Contract, mode: str = "strict") -> dict:
     """The OpenAPI document ``GET /openapi.json`` serves, built when first asked for, once
     per contract (apps of one process share it): read it, never change it."""
     routes = [
@@ -158,7 +157,7 @@ def openapi_document(contract: Contract) -> dict:
         *published("", ROOT_ROUTES),
         *published(CONTROL_PREFIX, CONTROL_ROUTES),
     ]
-    return build_openapi(contract, DOCUMENTED, routes, version=__version__)
+    return build_openapi(contract, DOCUMENTED, routes, version=__version__, mode=mode)
 
 
 async def _finish_starting(app: web.Application) -> AsyncIterator[None]:

@@ -1,8 +1,9 @@
 """The contract as an OpenAPI 3.1 document, built from the same schemas the server validates with.
 
-The document is what strict mode enforces: every documented object is closed
-(``additionalProperties: false``), exactly as ``validation.closed`` closes it for the
-strict validator. ``lenient_document`` derives the lenient reading from it.
+The strict document is what strict mode enforces: every schema closed exactly as
+``closing.closed`` closes it for the strict validator. The lenient one is what lenient
+mode enforces: the schemas as written, each integer, number or boolean marked as also
+taken written as a string.
 
 Each generated schema file keeps its nested objects under ``$defs``; here they become
 ``components.schemas`` entries named ``<OperationId>.<part>.<Object>`` and every ``$ref``
@@ -12,11 +13,13 @@ with small hand-written schemas so a tool sees every route the server answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
+from emulator.contract.closing import closed
 from emulator.contract.loader import Contract, Operation
-from emulator.contract.validation import closed
+from emulator.contract.schema_positions import definition_name, with_subschemas
 
 MODE_KEY = "x-emulator-mode"
 CONVERTS_KEY = "x-emulator-converts-strings"
@@ -69,26 +72,36 @@ class ExtraRoute:
 
 
 def build_openapi(
-    contract: Contract, implemented: Iterable[str], extra_routes: Iterable[ExtraRoute], version: str
+    contract: Contract,
+    implemented: Iterable[str],
+    extra_routes: Iterable[ExtraRoute],
+    version: str,
+    *,
+    mode: str = "strict",
 ) -> dict:
-    components: dict[str, dict] = {"ErrorBody": ERROR_BODY, "KeystoneError": KEYSTONE_ERROR}
+    """The document of ``mode`` (strict or lenient) for the operations ``implemented``."""
+    reading = _READINGS[mode]
+    # (The emulator's own routes and error bodies are not closed in either mode.)
+    as_given = reading if mode == "lenient" else _as_written
+    components: dict[str, dict] = {
+        "ErrorBody": as_given(ERROR_BODY),
+        "KeystoneError": as_given(KEYSTONE_ERROR),
+    }
     paths: dict[str, dict] = {}
     for operation_id in sorted(implemented):
         operation = contract.operations[operation_id]
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(
-            operation, components
+            operation, components, reading
         )
     for route in extra_routes:
-        paths.setdefault(route.path, {})[route.method.lower()] = _extra(route)
+        paths.setdefault(route.path, {})[route.method.lower()] = _extra(route, as_given)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "ModelArts intelligent-task API (modelarts-emulator)",
             "version": version,
-            "description": "Generated from the schemas the emulator validates with. "
-            "This document is what strict mode enforces; /openapi.json?mode=lenient "
-            "describes lenient mode.",
-            MODE_KEY: "strict",
+            "description": _DESCRIPTIONS[mode],
+            MODE_KEY: mode,
         },
         "servers": [{"url": "/"}],
         "paths": dict(sorted(paths.items())),
@@ -103,47 +116,42 @@ def build_openapi(
     }
 
 
-def lenient_document(strict_document: dict) -> dict:
-    """The lenient reading of the strict document.
-
-    Objects are open (undocumented fields are ignored, not refused) and every integer,
-    number or boolean field is marked ``x-emulator-converts-strings``: lenient mode also
-    accepts it written as a JSON string (``"5"``, ``"true"``), converted before the
-    schema's other keywords apply.
-    """
-    document = _open(strict_document)
-    document["info"] = {**document["info"], MODE_KEY: "lenient"}
-    document["info"]["description"] = (
-        "Lenient mode: undocumented fields are ignored; fields marked "
-        f"{CONVERTS_KEY} also accept their value written as a string. "
-        "/openapi.json (strict) is what strict mode enforces."
-    )
-    return document
+def _as_written(schema: dict) -> dict:
+    return schema
 
 
-def _open(node: object) -> object:
-    if isinstance(node, dict):
-        opened = {
-            key: _open(value)
-            for key, value in node.items()
-            if not (key == "additionalProperties" and value is False)
-        }
-        kind = node.get("type")  # in ``properties`` a field may be named "type": a dict
-        kinds = set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
-        if kinds & _CONVERTIBLE and "string" not in kinds:
-            opened[CONVERTS_KEY] = True
-        return opened
-    if isinstance(node, list):
-        return [_open(item) for item in node]
-    return node
+def _converts_marked(node: object) -> object:
+    """Lenient mode's reading: the schema as written, every integer, number or boolean
+    schema marked ``x-emulator-converts-strings`` (lenient mode also accepts the value
+    written as a JSON string, ``"5"`` or ``"true"``, converted before the other keywords
+    apply)."""
+    if not isinstance(node, dict):
+        return node
+    marked = with_subschemas(node, _converts_marked)
+    kind = node.get("type")
+    kinds = set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
+    if kinds & _CONVERTIBLE and "string" not in kinds:
+        marked[CONVERTS_KEY] = True
+    return marked
 
 
-def _register(name: str, document: dict, components: dict[str, dict]) -> dict:
-    """Put a schema document and its ``$defs`` into components; return a reference to it.
+_READINGS = {"strict": closed, "lenient": _converts_marked}
+_DESCRIPTIONS = {
+    "strict": "Generated from the schemas the emulator validates with. "
+    "This document is what strict mode enforces; /openapi.json?mode=lenient "
+    "describes lenient mode.",
+    "lenient": "Lenient mode: undocumented fields are ignored; fields marked "
+    f"{CONVERTS_KEY} also accept their value written as a string. "
+    "/openapi.json (strict) is what strict mode enforces.",
+}
 
-    The schema is closed first, as the strict validator closes it.
-    """
-    document = closed(document)
+
+def _register(
+    name: str, document: dict, components: dict[str, dict], reading: Callable[[dict], object]
+) -> dict:
+    """Put a schema document, read as its mode reads it, and its ``$defs`` into
+    components; return a reference to it."""
+    document = cast(dict, reading(document))
     defs = document.pop("$defs", {})
     for key in ("$schema", "$id", "$comment"):
         document.pop(key, None)
@@ -155,21 +163,20 @@ def _register(name: str, document: dict, components: dict[str, dict]) -> dict:
 
 
 def _rewrite(node: object, prefix: str) -> object:
-    if isinstance(node, dict):
-        return {
-            key: (
-                prefix + value.rsplit("/", 1)[1]
-                if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/")
-                else _rewrite(value, prefix)
-            )
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_rewrite(item, prefix) for item in node]
-    return node
+    """``node`` with its ``#/$defs/`` references pointing into components (where a schema
+    sits: a "$ref" field of an example is data)."""
+    if not isinstance(node, dict):
+        return node
+    rewritten = with_subschemas(node, lambda item: _rewrite(item, prefix))
+    name = definition_name(rewritten.get("$ref"))
+    if name is not None:
+        rewritten["$ref"] = prefix + name
+    return rewritten
 
 
-def _parameters(operation: Operation, part: str, location: str) -> list[dict]:
+def _parameters(
+    operation: Operation, part: str, location: str, reading: Callable[[dict], object]
+) -> list[dict]:
     schema = operation.schemas.get(part)
     if schema is None:
         return []
@@ -179,9 +186,9 @@ def _parameters(operation: Operation, part: str, location: str) -> list[dict]:
             "name": name,
             "in": location,
             "required": location == "path" or name in required,
-            "schema": {k: v for k, v in prop.items() if k != "format"}
-            if location == "query"
-            else prop,
+            "schema": reading(
+                {k: v for k, v in prop.items() if k != "format"} if location == "query" else prop
+            ),
         }
         for name, prop in schema.get("properties", {}).items()
     ]
@@ -194,18 +201,24 @@ def _error_responses(schema: str) -> dict:
     }
 
 
-def _operation(operation: Operation, components: dict[str, dict]) -> dict:
+def _operation(
+    operation: Operation, components: dict[str, dict], reading: Callable[[dict], object]
+) -> dict:
     name = operation.operation_id
+    # (Parameters are single values: closing leaves them as they are.)
+    parameter_reading = _converts_marked if reading is _converts_marked else _as_written
     result: dict = {
         "operationId": name,
-        "parameters": _parameters(operation, "path", "path")
-        + _parameters(operation, "query", "query")
+        "parameters": _parameters(operation, "path", "path", parameter_reading)
+        + _parameters(operation, "query", "query", parameter_reading)
         + EMULATOR_HEADERS,
         "responses": _error_responses("ErrorBody"),
     }
     if "request" in operation.schemas:
         media: dict = {
-            "schema": _register(f"{name}.request", operation.schemas["request"], components)
+            "schema": _register(
+                f"{name}.request", operation.schemas["request"], components, reading
+            )
         }
         examples = operation.examples.get("request") or []
         if examples:
@@ -217,7 +230,9 @@ def _operation(operation: Operation, components: dict[str, dict]) -> dict:
         if part not in operation.schemas:
             result["responses"][str(status)] = {"description": "Success, no body"}
             continue
-        media = {"schema": _register(f"{name}.{part}", operation.schemas[part], components)}
+        media = {
+            "schema": _register(f"{name}.{part}", operation.schemas[part], components, reading)
+        }
         examples = operation.examples.get("responses", {}).get(str(status)) or []
         if examples:
             media["examples"] = {f"example-{i + 1}": {"value": ex} for i, ex in enumerate(examples)}
@@ -228,7 +243,7 @@ def _operation(operation: Operation, components: dict[str, dict]) -> dict:
     return result
 
 
-def _extra(route: ExtraRoute) -> dict:
+def _extra(route: ExtraRoute, reading: Callable[[dict], object]) -> dict:
     result: dict = {"summary": route.summary, "responses": _error_responses(route.error_schema)}
     names = [part[1:-1] for part in route.path.split("/") if part.startswith("{")]
     if names:
@@ -238,13 +253,13 @@ def _extra(route: ExtraRoute) -> dict:
     if route.request is not None:
         result["requestBody"] = {
             "required": False,
-            "content": {"application/json": {"schema": route.request}},
+            "content": {"application/json": {"schema": reading(route.request)}},
         }
     if route.response is None:
         result["responses"][str(route.success)] = {"description": "Done, no body"}
     else:
         result["responses"][str(route.success)] = {
             "description": "Done",
-            "content": {"application/json": {"schema": route.response}},
+            "content": {"application/json": {"schema": reading(route.response)}},
         }
     return result

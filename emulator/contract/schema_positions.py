@@ -80,16 +80,33 @@ def with_subschemas(
     """A copy of ``node``, keywords in their order, with each schema it holds passed
     through ``rewrite`` and every other value through ``data`` (``kept`` keywords' values
     stay as they are)."""
+    return with_subschemas_at(
+        node, lambda _keyword, _name, schema: rewrite(schema), data=data, kept=kept
+    )
+
+
+def with_subschemas_at(
+    node: dict,
+    rewrite: Callable[[str, object, object], object],
+    *,
+    data: Callable[[object], object] = lambda value: value,
+    kept: frozenset[str] = frozenset(),
+) -> dict:
+    """``with_subschemas`` for a rewrite that depends on where a schema sits: it is called
+    with the keyword, the name or index under it (``None`` for a single schema) and the
+    schema."""
     copied: dict = {}
     for keyword, value in node.items():
         if keyword in kept:
             copied[keyword] = value
         elif keyword in SCHEMA_VALUED:
             copied[keyword] = (
-                [rewrite(item) for item in value] if isinstance(value, list) else rewrite(value)
+                [rewrite(keyword, index, item) for index, item in enumerate(value)]
+                if isinstance(value, list)
+                else rewrite(keyword, None, value)
             )
         elif keyword in SCHEMA_MAPS and isinstance(value, dict):
-            copied[keyword] = {name: rewrite(item) for name, item in value.items()}
+            copied[keyword] = {name: rewrite(keyword, name, item) for name, item in value.items()}
         else:
             copied[keyword] = data(value)
     return copied

@@ -26,10 +26,12 @@ from dataclasses import dataclass
 from typing import cast
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, _keywords, validators
+from jsonschema._utils import find_evaluated_property_keys_by_schema
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
+from emulator.contract.closing import closed
 from emulator.contract.schema_positions import (
     NEWER_THAN_DRAFT_7,
     definition_name,
@@ -160,9 +162,77 @@ def _written_out_reference(
     return iter(())
 
 
+def _unevaluated_properties(
+    validator, value: object, instance: object, schema: dict
+) -> Iterator[ValidationError]:
+    # Strict mode's closing puts "false" here (emulator/contract/closing.py); jsonschema
+    # would name every unknown field in one message, and call a field unknown that a part
+    # describes but which failed that part.
+    if value is not False or not validator.is_type(instance, "object"):
+        yield from _keywords.unevaluatedProperties(validator, value, instance, schema)
+        return
+    evaluated = set(find_evaluated_property_keys_by_schema(validator, instance, schema))
+    unevaluated = [name for name in instance if name not in evaluated]
+    if not unevaluated:
+        return
+    described = _described_fields(validator, schema, set())
+    rest: bool | None = None
+    for name in unevaluated:
+        if described is not _ANY_FIELD and name not in described:
+            yield ValidationError("unknown field", path=(name,))
+            continue
+        if rest is None:  # (when the rest fails, it says why: the field's part failed)
+            others = {key: item for key, item in schema.items() if key != "unevaluatedProperties"}
+            rest = validator.evolve(schema=others).is_valid(instance)
+        if rest:
+            yield ValidationError(
+                "field described only by a part of the schema this body does not meet",
+                path=(name,),
+            )
+
+
+_ANY_FIELD: frozenset[str] = frozenset({"*"})
+_PARTS = ("allOf", "anyOf", "oneOf", "if", "then", "else")
+
+
+def _described_fields(validator, schema: object, seen: set[int]) -> frozenset[str]:
+    """The field names ``schema`` and its parts describe (``_ANY_FIELD``: any name)."""
+    if not isinstance(schema, dict) or id(schema) in seen:
+        return frozenset()
+    seen.add(id(schema))
+    if any(isinstance(schema.get(key), dict) for key in _ANY_FIELD_KEYWORDS):
+        return _ANY_FIELD
+    names = set(schema.get("properties") or ())
+    parts = [part for key in _PARTS for part in _as_list(schema.get(key))]
+    parts.extend((schema.get("dependentSchemas") or {}).values())
+    if "$ref" in schema:
+        try:
+            parts.append(validator._resolver.lookup(schema["$ref"]).contents)
+        except Exception:  # (a reference it cannot follow here: any name may be described)
+            return _ANY_FIELD
+    for part in parts:
+        found = _described_fields(validator, part, seen)
+        if found is _ANY_FIELD:
+            return _ANY_FIELD
+        names |= found
+    return frozenset(names)
+
+
+_ANY_FIELD_KEYWORDS = ("patternProperties", "additionalProperties", "unevaluatedProperties")
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
 ContractValidator = counted_validator(
     validators.extend(
-        Draft202012Validator, {"pattern": _pattern, _WRITTEN_OUT: _written_out_reference}
+        Draft202012Validator,
+        {
+            "pattern": _pattern,
+            "unevaluatedProperties": _unevaluated_properties,
+            _WRITTEN_OUT: _written_out_reference,
+        },
     )
 )
 
@@ -440,24 +510,6 @@ def _explaining(text: str) -> dict:
         return json.loads(text)
 
 
-def closed(schema: dict) -> dict:
-    """A copy of ``schema`` in which every documented object refuses undocumented fields."""
-    return _closed_copy(schema)
-
-
-def _closed_copy(node: object) -> object:
-    # One pass that copies and closes (deepcopy then a walk cost twice as much); only
-    # schemas are closed: an example or a const object with a "properties" field is data.
-    if isinstance(node, list):
-        return [_closed_copy(value) for value in node]
-    if not isinstance(node, dict):
-        return node
-    result = with_subschemas(node, _closed_copy, data=copy.deepcopy)
-    if "properties" in result and "additionalProperties" not in result:
-        result["additionalProperties"] = False
-    return result
-
-
 def _coerce(payload: object, error: ValidationError) -> bool:
     """Convert a string at the error's path to the number or boolean the schema wants."""
     if error.validator != "type" or not isinstance(error.instance, str):
@@ -530,6 +582,9 @@ def _describe(error: ValidationError) -> Iterator[Violation]:
         known = set(error.schema.get("properties", {}))
         for name in sorted(set(instance) - known):
             yield Violation(json_path([*path, name]), "unknown field")
+        return
+    if keyword == "unevaluatedProperties" and error.validator_value is False:
+        yield Violation(json_path(path), error.message)
         return
     if keyword in ("oneOf", "anyOf") and error.context:
         yield from _describe(best_match(error.context))
