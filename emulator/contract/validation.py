@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, _keywords, validators
-from jsonschema._utils import find_evaluated_property_keys_by_schema
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
@@ -44,6 +43,12 @@ from emulator.contract.step_budget import (
     step_budget,
     take_steps,
 )
+
+try:  # (jsonschema's own, not public: without them its one message lists unknown fields)
+    from jsonschema._keywords import unevaluatedProperties as _jsonschema_unevaluated
+    from jsonschema._utils import find_evaluated_property_keys_by_schema
+except ImportError:  # pragma: no cover
+    find_evaluated_property_keys_by_schema = None
 
 log = logging.getLogger("emulator.contract")
 _JSON_TYPES = {
@@ -169,7 +174,7 @@ def _unevaluated_properties(
     # would name every unknown field in one message, and call a field unknown that a part
     # describes but which failed that part.
     if value is not False or not validator.is_type(instance, "object"):
-        yield from _keywords.unevaluatedProperties(validator, value, instance, schema)
+        yield from _jsonschema_unevaluated(validator, value, instance, schema)
         return
     evaluated = set(find_evaluated_property_keys_by_schema(validator, instance, schema))
     unevaluated = [name for name in instance if name not in evaluated]
@@ -225,16 +230,10 @@ def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [] if value is None else [value]
 
 
-ContractValidator = counted_validator(
-    validators.extend(
-        Draft202012Validator,
-        {
-            "pattern": _pattern,
-            "unevaluatedProperties": _unevaluated_properties,
-            _WRITTEN_OUT: _written_out_reference,
-        },
-    )
-)
+_OWN_KEYWORDS = {"pattern": _pattern, _WRITTEN_OUT: _written_out_reference}
+if find_evaluated_property_keys_by_schema is not None:
+    _OWN_KEYWORDS["unevaluatedProperties"] = _unevaluated_properties
+ContractValidator = counted_validator(validators.extend(Draft202012Validator, _OWN_KEYWORDS))
 
 
 class PayloadValidator:
