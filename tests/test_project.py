@@ -1,4 +1,5 @@
-"""Checks on the project itself: CI runs the README's test command, the code is ruff clean."""
+"""Checks on the project itself: CI runs the README's test command, the code is ruff clean,
+a test that hangs fails."""
 
 from __future__ import annotations
 
@@ -26,3 +27,10 @@ def test_code_is_ruff_clean(arguments):
     command = [sys.executable, "-m", "ruff", *arguments]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_test_that_never_ends_fails_after_the_readmes_timeout(pytestconfig):
+    # The README promises it; pytest-timeout reads the ini's value.
+    assert pytestconfig.pluginmanager.hasplugin("timeout")
+    assert pytestconfig.getini("timeout") == "120"
+    assert "still\nrunning after 120 s fails" in (REPO / "README.md").read_text(encoding="utf-8")
