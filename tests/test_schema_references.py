@@ -173,3 +173,19 @@ async def test_a_definition_with_a_base_of_its_own_and_no_reference_is_served(
 
     assert refused.status == 400
     assert "$.config: expected string" in (await refused.json())["error_msg"]
+
+
+async def test_a_pattern_that_can_backtrack_is_named_in_the_log_at_start(
+    tmp_path, make_client, caplog
+):
+    config = {"type": "object", "properties": {"name": {"pattern": "^(a+)+$"}}}
+    schemas = schemas_with_config(tmp_path / "schemas", config, {})
+
+    client = await make_client(schemas_dir=schemas)
+    accepted = await client.post(
+        TASKS_URL, json={"task_type": "auto-label", "config": {"name": "aaa"}}
+    )
+
+    assert accepted.status == 200, await accepted.text()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("pattern '^(a+)+$' has a repeat within a repeat" in w for w in warnings), warnings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import threading
@@ -23,6 +24,13 @@ from emulator.contract.schema_positions import (
 from emulator.contract.validation import PayloadValidator, ecma_regex
 from emulator.errors import CatalogEntry, ErrorCatalog, StartupError
 from emulator.json_depth import nests_deeper
+
+try:
+    from re import _parser as regex_parser  # (Python's own parser of re syntax)
+except ImportError:  # pragma: no cover
+    regex_parser = None
+
+log = logging.getLogger("emulator.contract")
 
 
 @dataclass
@@ -312,6 +320,44 @@ def _check_patterns(path: Path, node: dict) -> None:
             compiled(text)
         except re.error as error:  # (ECMA-262 syntax Python's re lacks, such as \p{L})
             raise ContractError(f"{path}: pattern {text!r} ({error})") from None
+        if may_backtrack(text):
+            log.warning(
+                "%s: pattern %r has a repeat within a repeat: Python's re can take seconds "
+                "on a body's text that almost matches it, holding the server",
+                path,
+                text,
+            )
+
+
+def may_backtrack(pattern: str) -> bool:
+    """Whether ``pattern`` repeats something that itself repeats (``(a+)+``, ``(a|b*)*``):
+    the shape that makes a backtracking matcher take exponential time. Some such patterns
+    are harmless (``(a+-)*``); none without one is exponential."""
+    if regex_parser is None:
+        return False
+    try:
+        return _repeats_within_a_repeat(regex_parser.parse(pattern), within=False)
+    except (re.error, RecursionError):
+        return False
+
+
+def _repeats_within_a_repeat(parsed: list, *, within: bool) -> bool:
+    for operation, argument in parsed:
+        name = str(operation)
+        if name.endswith("_REPEAT"):
+            low, high, inner = argument
+            if within and high != low:
+                return True
+            nested = [(inner, within or high > 1)]
+        elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT"):
+            nested = [(argument[-1], within)]
+        elif name == "BRANCH":
+            nested = [(branch, within) for branch in argument[1]]
+        else:
+            continue
+        if any(_repeats_within_a_repeat(part, within=inside) for part, inside in nested):
+            return True
+    return False
 
 
 def _read_json(path: Path) -> dict:
