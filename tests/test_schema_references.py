@@ -189,3 +189,19 @@ async def test_a_pattern_that_can_backtrack_is_named_in_the_log_at_start(
     assert accepted.status == 200, await accepted.text()
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("pattern '^(a+)+$' has a repeat within a repeat" in w for w in warnings), warnings
+
+
+async def test_keywords_beside_a_reference_are_checked(tmp_path, make_client):
+    # The generated fast check reads a schema as draft 7, where "$ref" makes the keywords
+    # beside it be ignored: this body passed it, and the published document refuses it.
+    schemas = schemas_with_config(
+        tmp_path / "schemas",
+        {"$ref": "#/$defs/Settings", "required": ["size"]},
+        {"Settings": {"type": "object"}},
+    )
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": {}})
+
+    assert refused.status == 400
+    assert "$.config.size: missing required field" in (await refused.json())["error_msg"]

@@ -167,3 +167,45 @@ async def test_the_lenient_document_keeps_what_the_schema_closes_itself(tmp_path
     }
     assert refused[0] == 400
     assert "$.config.other: unknown field" in refused[1]
+
+
+async def test_a_field_a_pattern_also_matches_takes_both_descriptions(tmp_path, make_client):
+    config = {
+        "type": "object",
+        "properties": {"shape": {"properties": {"sides": {}}}},
+        "patternProperties": {"^sha": {"properties": {"colour": {}}}},
+    }
+    client = await make_client(schemas_dir=schemas_with_config(tmp_path / "s", config, {}))
+
+    status, text = await _start(client, {"shape": {"sides": 3, "colour": "red"}}, STRICT)
+
+    assert status == 200, text
+
+
+async def test_a_field_only_the_condition_describes_is_documented(tmp_path, make_client):
+    config = {
+        "type": "object",
+        "if": {"properties": {"kind": {"const": "polygon"}}},
+        "then": {"properties": {"sides": {"type": "integer"}}},
+        "else": {"properties": {"radius": {"type": "number"}}},
+    }
+    client = await make_client(schemas_dir=schemas_with_config(tmp_path / "s", config, {}))
+
+    accepted = await _start(client, {"kind": "circle", "radius": 2}, STRICT)
+    refused = await _start(client, {"kind": "circle", "radius": 2, "colour": "red"}, STRICT)
+
+    assert accepted[0] == 200, accepted[1]
+    assert refused[0] == 400
+    assert "$.config.colour: unknown field" in refused[1]
+
+
+async def test_fields_of_every_any_of_branch_that_applies_are_documented(tmp_path, make_client):
+    config = {"anyOf": [{"properties": {"size": {}}}, {"properties": {"name": {}}}]}
+    client = await make_client(schemas_dir=schemas_with_config(tmp_path / "s", config, {}))
+
+    accepted = await _start(client, {"size": 1, "name": "a"}, STRICT)
+    refused = await _start(client, {"size": 1, "weight": 2}, STRICT)
+
+    assert accepted[0] == 200, accepted[1]
+    assert refused[0] == 400
+    assert "$.config.weight: unknown field" in refused[1]

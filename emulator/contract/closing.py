@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import cast
 
-from emulator.contract.schema_positions import definition_name, with_subschemas_at
+from emulator.contract.schema_positions import definition_name, schema_nodes, with_subschemas_at
 
 log = logging.getLogger("emulator.contract")
 
@@ -48,6 +49,7 @@ _ANY_FIELD = frozenset({"patternProperties", "additionalProperties", "unevaluate
 _ANY_ITEM = frozenset({"items", "prefixItems", "unevaluatedItems", "contains"})
 _NEVER_CLOSED = frozenset({"not", "if", "propertyNames", "$defs"})
 ALL_FIELDS = ("*",)
+PATTERNS = ("~",)  # (every patternProperties schema: two of them may match one name)
 ITEMS = ("[]",)
 # Schema nodes a closing may walk in all (definitions are walked again when read another
 # way): past it the schema is served as written, unclosed, with a warning in the log.
@@ -67,7 +69,14 @@ class _Reading:
 
 
 def closed(schema: dict) -> dict:
-    """A copy of ``schema`` in which every documented object refuses undocumented fields."""
+    """A copy of ``schema`` in which every documented object refuses undocumented fields.
+
+    A schema with a reference that is not to one of its ``$defs`` by plain name is left
+    as written: where its target is used cannot be told here (the contract loader refuses
+    such references).
+    """
+    if not isinstance(schema, dict) or not _plain_references(schema):
+        return copy.deepcopy(schema)
     try:
         return _Closing(schema).run()
     except (_TooLarge, RecursionError):
@@ -76,6 +85,14 @@ def closed(schema: dict) -> dict:
             schema.get("title") or "(untitled)",
         )
         return copy.deepcopy(schema)
+
+
+def _plain_references(schema: dict) -> bool:
+    definitions = schema.get("$defs")
+    names = definitions.keys() if isinstance(definitions, dict) else set()
+    return all(
+        definition_name(node["$ref"]) in names for node in schema_nodes(schema) if "$ref" in node
+    )
 
 
 class _Closing:
@@ -133,7 +150,8 @@ class _Closing:
                 lambda _keyword, _name, item: self._copy(item, AS_WRITTEN, frozenset()),
                 data=copy.deepcopy,
             )
-        form = "part" if way == PART else _value_form(node, target, self.reading)
+        form = "part" if way == PART else self._value_form(node, target)
+        shared = shared | _own_overlaps(node)
         if form in ("part", "parts"):
             shared = shared | self._shared_slots(node)
         self._use(target, VALUE if form == "reference" else PART, shared)
@@ -148,11 +166,48 @@ class _Closing:
         result = with_subschemas_at(node, child, data=copy.deepcopy)
         if result.keys() & {"additionalProperties", "unevaluatedProperties"}:
             return result
+        self._document_condition_fields(node, result)
         if form == "whole" and "properties" in result:
             result["additionalProperties"] = False
         elif form == "parts" and self._has_open_fields(node, set()):
             result["unevaluatedProperties"] = False
         return result
+
+    def _document_condition_fields(self, node: dict, result: dict) -> None:
+        """Fields an ``if`` describes are documented whether or not it holds (a field that
+        decides which branch applies): each becomes a field of ``node`` taking any value,
+        so that ``unevaluatedProperties`` counts it."""
+        if "if" not in node:
+            return
+        own = result.get("properties")
+        if own is not None and not isinstance(own, dict):
+            return
+        names = [slot[1] for slot in self._slots(node["if"]) if slot[0] == "properties"]
+        added = {name: True for name in names if name not in (own or {})}
+        if added:
+            result["properties"] = {**(own or {}), **added}
+
+    def _value_form(self, node: dict, target: str | None) -> str:
+        """How a value's description is laid out: in one place, as a reference to a
+        definition describing it whole, as alternatives (``anyOf`` alone, at most one of
+        its schemas describing fields) or in parts."""
+        parts = node.keys() & _PART_KEYWORDS
+        if not parts and "$ref" not in node:
+            return "whole"
+        own_slots = _own_slots(node)
+        if (
+            not parts
+            and target is not None
+            and self.reading.way.get(target) == VALUE
+            and not own_slots
+        ):
+            return "reference"
+        if parts == {"anyOf"} and "$ref" not in node and not own_slots:
+            branches = node["anyOf"] if isinstance(node["anyOf"], list) else [node["anyOf"]]
+            describing = [branch for branch in branches if _describes_fields(self._slots(branch))]
+            if len(describing) <= 1:
+                return "alternatives"
+        return "parts"
 
     def _use(self, target: str | None, way: int, shared: frozenset) -> None:
         if target is not None:
@@ -168,8 +223,10 @@ class _Closing:
             return VALUE if form == "alternatives" else PART
         if keyword == "properties":
             overlapping = ("properties", name) in shared or ALL_FIELDS in shared
+        elif keyword == "patternProperties":
+            overlapping = PATTERNS in shared or _describes_fields(shared)
         elif keyword in _ANY_FIELD:
-            overlapping = any(slot == ALL_FIELDS or slot[0] == "properties" for slot in shared)
+            overlapping = _describes_fields(shared)
         else:
             overlapping = ITEMS in shared
         return AS_WRITTEN if overlapping else VALUE
@@ -185,10 +242,7 @@ class _Closing:
             for slot in slots:
                 counts[slot] = counts.get(slot, 0) + 1
         shared = {slot for slot, count in counts.items() if count > 1}
-        describing_fields = sum(
-            any(slot == ALL_FIELDS or slot[0] == "properties" for slot in slots)
-            for slots in described
-        )
+        describing_fields = sum(_describes_fields(slots) for slots in described)
         if ALL_FIELDS in counts and describing_fields > 1:
             shared.add(ALL_FIELDS)
         return frozenset(shared)
@@ -234,18 +288,32 @@ class _Closing:
         return False
 
 
-def _value_form(node: dict, target: str | None, reading: _Reading) -> str:
-    """How a value's description is laid out: in one place, as a reference to a definition
-    describing it whole, as alternatives (``anyOf`` alone) or in parts."""
-    parts = node.keys() & _PART_KEYWORDS
-    if not parts and "$ref" not in node:
-        return "whole"
-    own_slots = _own_slots(node)
-    if not parts and target is not None and reading.way.get(target) == VALUE and not own_slots:
-        return "reference"
-    if parts == {"anyOf"} and "$ref" not in node and not own_slots:
-        return "alternatives"
-    return "parts"
+def _describes_fields(slots: frozenset) -> bool:
+    return any(slot == ALL_FIELDS or slot[0] == "properties" for slot in slots)
+
+
+def _own_overlaps(node: dict) -> frozenset:
+    """Slots two keywords of ``node`` itself describe: a field a pattern also matches (or
+    any name, for two patterns), items ``contains`` also describes."""
+    slots: set[tuple] = set()
+    patterns = node.get("patternProperties")
+    if isinstance(patterns, dict) and patterns:
+        if len(patterns) > 1:
+            slots.add(PATTERNS)
+        names = node.get("properties")
+        for name in names if isinstance(names, dict) else ():
+            if any(_may_match(pattern, name) for pattern in patterns):
+                slots.update({("properties", name), PATTERNS})
+    if "contains" in node and node.keys() & {"items", "prefixItems"}:
+        slots.add(ITEMS)
+    return frozenset(slots)
+
+
+def _may_match(pattern: str, name: str) -> bool:
+    try:  # (jsonschema matches patternProperties names with re, as written)
+        return re.search(pattern, name) is not None
+    except (re.error, TypeError):
+        return True
 
 
 def _parts(node: dict) -> list[object]:

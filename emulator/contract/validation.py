@@ -110,8 +110,13 @@ def _compiled(schema_text: str) -> Callable[[object], object]:
     schema = json.loads(schema_text)
     schema.pop("$schema", None)
     schema.pop("$id", None)
-    if any(NEWER_THAN_DRAFT_7 & node.keys() for node in schema_nodes(schema)):
-        return _jsonschema_decides  # (its code would let those keywords' violations through)
+    if any(
+        NEWER_THAN_DRAFT_7 & node.keys() or ("$ref" in node and node.keys() - _REFERENCE_ONLY)
+        for node in schema_nodes(schema)
+    ):
+        # Its code would let those keywords' violations through; and it reads a schema as
+        # draft 7 does, where "$ref" makes the keywords beside it be ignored.
+        return _jsonschema_decides
     try:
         return fastjsonschema.compile(schema, use_default=False, detailed_exceptions=False)
     except Exception as error:  # a shape its code generator does not take
@@ -207,9 +212,11 @@ def _described_fields(validator, schema: object, seen: set[int]) -> frozenset[st
     seen.add(id(schema))
     if any(isinstance(schema.get(key), dict) for key in _ANY_FIELD_KEYWORDS):
         return _ANY_FIELD
-    names = set(schema.get("properties") or ())
+    properties = schema.get("properties")
+    names = set(properties) if isinstance(properties, dict) else set()
     parts = [part for key in _PARTS for part in _as_list(schema.get(key))]
-    parts.extend((schema.get("dependentSchemas") or {}).values())
+    dependent = schema.get("dependentSchemas")
+    parts.extend(dependent.values() if isinstance(dependent, dict) else ())
     if "$ref" in schema:
         try:
             parts.append(validator._resolver.lookup(schema["$ref"]).contents)
