@@ -23,6 +23,7 @@ import functools
 import logging
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from aiohttp import web
 
@@ -42,8 +43,10 @@ from emulator.api.payloads import MAX_BODY_BYTES
 from emulator.api.routing import OBJECT, RouteTable, add_routes, published, route
 from emulator.auth.bucket_access import AccountBuckets
 from emulator.codes import INVALID_REQUEST
-from emulator.config import Config
+from emulator.config import Config, bundled_schemas_dir
 from emulator.contract import Contract, load_contract
+from emulator.contract.loader import ContractError
+from emulator.contract.model_shapes import ModelShapes
 from emulator.contract.openapi import build_openapi
 from emulator.coverage import CoverageRecorder
 from emulator.domain.clock import Clock, ManualClock, SystemClock
@@ -86,6 +89,18 @@ ROOT_ROUTES: RouteTable = [
 ]
 
 
+def _model_shapes(schemas_dir: Path) -> ModelShapes | None:
+    """The bundled contract's shapes when ``schemas_dir`` is a folder of one's own."""
+    bundled = bundled_schemas_dir()
+    if schemas_dir.resolve() == bundled.resolve():
+        return None
+    try:
+        return ModelShapes(load_contract(bundled))
+    except ContractError as error:
+        log.warning("no check of bodies against what the emulator models: %s", error)
+        return None
+
+
 def create_app(config: Config, *, clock: Clock | None = None) -> web.Application:
     """A ready application; raises a ``StartupError`` naming what is wrong and where.
 
@@ -111,6 +126,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app.middlewares.append(observer(app))
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
+    app[keys.MODEL_SHAPES] = _model_shapes(config.schemas_dir)
     # Strict authentication keeps each account's buckets its own on the ModelArts side too.
     access = None
     if config.auth == "strict":

@@ -26,7 +26,7 @@ BUNDLED_SEED = Path(__file__).resolve().parent / "data" / "default-seed.yaml"
 SEED_FILE_NAME = "seed.yaml"
 
 
-def _default_schemas_dir() -> Path:
+def bundled_schemas_dir() -> Path:
     """The source tree's ``schemas/``, else the copy installed under ``share/``."""
     in_tree = Path(__file__).resolve().parent.parent / "schemas"
     if (in_tree / "operations.json").is_file():
@@ -183,7 +183,7 @@ class Config:
         seed = self.seed or BUNDLED_SEED
         if seed.is_dir():
             seed = seed / SEED_FILE_NAME if (seed / SEED_FILE_NAME).is_file() else BUNDLED_SEED
-        return replace(self, seed=seed, schemas_dir=self.schemas_dir or _default_schemas_dir())
+        return replace(self, seed=seed, schemas_dir=self.schemas_dir or bundled_schemas_dir())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,86 @@
+"""A schemas folder of one's own may admit what the emulator cannot model (another type,
+no default, a new option): such a request is refused naming the field, where it reached
+code written for the bundled contract and answered 500. Limits the folder loosens stay
+loosened."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+
+from emulator.config import Config
+from tests.conftest import TASKS_URL
+from tests.test_schema_references import schemas_with_config
+
+PREFACE = "The schemas folder admits this, but the emulator cannot model it: "
+
+
+def schemas_with(folder, name: str, change: Callable[[dict], None]):
+    """A copy of the bundled schemas with ``change`` made to the schema file ``name``."""
+    shutil.copytree(Config().with_defaults_resolved().schemas_dir, folder)
+    path = folder / name
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    change(schema)
+    path.write_text(json.dumps(schema), encoding="utf-8")
+    return folder
+
+
+async def test_a_config_of_another_type_is_refused_naming_it(tmp_path, make_client):
+    schemas = schemas_with_config(tmp_path / "s", {"type": "string"}, {})
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": "fast"})
+
+    assert refused.status == 400
+    body = await refused.json()
+    assert body["error_code"] == "ModelArts.4200"
+    assert PREFACE + "$.config: expected object" in body["error_msg"]
+
+
+async def test_a_new_option_is_refused_naming_the_ones_modelled(tmp_path, make_client):
+    def add_option(schema: dict) -> None:
+        schema["properties"]["task_type"]["enum"].append("auto-segment")
+
+    client = await make_client(
+        schemas_dir=schemas_with(tmp_path / "s", "CreateTask.request.json", add_option)
+    )
+
+    refused = await client.post(TASKS_URL, json={"task_type": "auto-segment"})
+
+    assert refused.status == 400
+    assert (
+        PREFACE + '$.task_type: expected one of ["auto-label"'
+        in (await refused.json())["error_msg"]
+    )
+
+
+async def test_a_query_without_its_default_gets_the_modelled_one(tmp_path, make_client):
+    def without_limit(schema: dict) -> None:
+        del schema["properties"]["limit"]
+
+    client = await make_client(
+        schemas_dir=schemas_with(tmp_path / "s", "ListTasks.query.json", without_limit),
+        max_running_tasks=20,
+    )
+    for _ in range(12):
+        started = await client.post(TASKS_URL, json={"task_type": "auto-label"})
+        assert started.status == 200, await started.text()
+
+    listed = await client.get(TASKS_URL)
+
+    assert listed.status == 200, await listed.text()
+    assert len((await listed.json())["tasks"]) == 10
+
+
+async def test_a_limit_the_folder_loosens_stays_loosened(tmp_path, make_client):
+    def loosen(schema: dict) -> None:
+        schema["properties"]["limit"]["maximum"] = 1000
+
+    client = await make_client(
+        schemas_dir=schemas_with(tmp_path / "s", "ListTasks.query.json", loosen)
+    )
+
+    listed = await client.get(TASKS_URL, params={"limit": "500"})
+
+    assert listed.status == 200, await listed.text()
