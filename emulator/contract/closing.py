@@ -11,10 +11,12 @@ where a narrower part can make the whole accept more:
 - one described in parts (``allOf``; ``oneOf``; ``anyOf`` beside fields of its own;
   ``if``/``then``/``else``; ``dependentSchemas``; a ``$ref`` that is not the whole
   description) gets ``unevaluatedProperties: false``, and its parts stay open: a field
-  that any part that applies describes is documented. Values inside a part are closed in
-  turn, unless another part describes the same value too (its descriptions stay as
-  written);
-- ``anyOf`` alone lists whole alternatives: each is closed as a value.
+  that any part that applies describes is documented, and so is a field an ``if`` tests;
+- values inside are closed in turn, unless another part, or another keyword of the same
+  schema (a pattern matching a field's name, ``contains`` beside ``items``), describes
+  the same value too: those descriptions stay as written;
+- ``anyOf`` alone, with at most one of its schemas describing fields, lists whole
+  alternatives (``[{"$ref": ...}, {"type": "null"}]``): each is closed as a value.
 
 A ``$defs`` entry is closed as a value when every reference to it describes a whole value
 (``{"$ref": ...}`` alone where a value sits), as a part when some reference uses it as one,
