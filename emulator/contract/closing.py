@@ -29,10 +29,11 @@ import copy
 import logging
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-from emulator.contract.schema_positions import definition_name, schema_nodes, with_subschemas_at
+from emulator.contract.schema_positions import definition_name, with_subschemas_at
 
 log = logging.getLogger("emulator.contract")
 
@@ -56,10 +57,15 @@ ITEMS = ("[]",)
 # Schema nodes a closing may walk in all (definitions are walked again when read another
 # way): past it the schema is served as written, unclosed, with a warning in the log.
 MAX_CLOSING_STEPS = 1_000_000
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 class _TooLarge(Exception):
     pass
+
+
+class _NotPlain(Exception):
+    """A reference not to one of the schema's ``$defs`` by plain name."""
 
 
 @dataclass
@@ -77,24 +83,18 @@ def closed(schema: dict) -> dict:
     as written: where its target is used cannot be told here (the contract loader refuses
     such references).
     """
-    if not isinstance(schema, dict) or not _plain_references(schema):
+    if not isinstance(schema, dict):
         return copy.deepcopy(schema)
     try:
         return _Closing(schema).run()
+    except _NotPlain:
+        return copy.deepcopy(schema)
     except (_TooLarge, RecursionError):
         log.warning(
             "schema %s: too large to close; strict mode reads it as written",
             schema.get("title") or "(untitled)",
         )
         return copy.deepcopy(schema)
-
-
-def _plain_references(schema: dict) -> bool:
-    definitions = schema.get("$defs")
-    names = definitions.keys() if isinstance(definitions, dict) else set()
-    return all(
-        definition_name(node["$ref"]) in names for node in schema_nodes(schema) if "$ref" in node
-    )
 
 
 class _Closing:
@@ -106,19 +106,27 @@ class _Closing:
         self.steps_left = MAX_CLOSING_STEPS
         self.slots_memo: dict[str, frozenset] = {}
         self.uses: list[tuple[str, int, frozenset]] = []
-        self.copied_definitions: dict[str, object] | None = None
+        self.data: Callable[[object], object] = _copied
 
     def run(self) -> dict:
         # How each definition is read depends on how it is referenced, from the root and
-        # from definitions (read in their own way): settle that first, then copy.
-        self._copy(self.root, VALUE, frozenset())
-        pending = deque(self.definitions)
+        # from definitions (read in their own way). Most schemas read every definition as
+        # a whole value, as it was first taken: then the first copies stand.
+        copied = cast(dict, self._copy(self.root, VALUE, frozenset()))
+        definitions = {name: self._copy_definition(name) for name in self.definitions}
+        pending: deque[str] = deque()
         self._settle(pending)
-        while pending:
-            self._copy_definition(pending.popleft())
-            self._settle(pending)
-        self.copied_definitions = {name: self._copy_definition(name) for name in self.definitions}
-        return cast(dict, self._copy(self.root, VALUE, frozenset()))
+        if pending:
+            self.data = _unchanged  # (walks that only find references: nothing is copied)
+            while pending:
+                self._copy_definition(pending.popleft())
+                self._settle(pending)
+            self.data = _copied
+            copied = cast(dict, self._copy(self.root, VALUE, frozenset()))
+            definitions = {name: self._copy_definition(name) for name in self.definitions}
+        if definitions:
+            copied["$defs"] = definitions
+        return copied
 
     def _settle(self, pending: deque) -> None:
         uses, self.uses = self.uses, []
@@ -143,14 +151,16 @@ class _Closing:
     def _copy(self, node: object, way: int, shared: frozenset) -> object:
         self._step()
         if not isinstance(node, dict):
-            return copy.deepcopy(node)
+            return self.data(node)
         target = definition_name(node.get("$ref"))
+        if "$ref" in node and target not in self.definitions:
+            raise _NotPlain
         if way == AS_WRITTEN:
             self._use(target, AS_WRITTEN, frozenset())
             return with_subschemas_at(
                 node,
                 lambda _keyword, _name, item: self._copy(item, AS_WRITTEN, frozenset()),
-                data=copy.deepcopy,
+                data=self.data,
             )
         form = "part" if way == PART else self._value_form(node, target)
         shared = shared | _own_overlaps(node)
@@ -160,12 +170,11 @@ class _Closing:
 
         def child(keyword: str, name: object, item: object) -> object:
             if keyword == "$defs" and node is self.root:
-                # (walked on their own: the copies are made once every reading is settled)
-                return item if self.copied_definitions is None else self.copied_definitions[name]
+                return item  # (copied on their own, each read as its references read it)
             way = self._child_way(node, form, keyword, name, shared)
             return self._copy(item, way, shared if way == PART else frozenset())
 
-        result = with_subschemas_at(node, child, data=copy.deepcopy)
+        result = with_subschemas_at(node, child, data=self.data)
         if result.keys() & {"additionalProperties", "unevaluatedProperties"}:
             return result
         self._document_condition_fields(node, result)
@@ -288,6 +297,14 @@ class _Closing:
             seen.add(name)
             return self._has_open_fields(self.definitions[name], seen)
         return False
+
+
+def _unchanged(value: object) -> object:
+    return value
+
+
+def _copied(value: object) -> object:
+    return value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
 
 
 def _describes_fields(slots: frozenset) -> bool:

@@ -255,28 +255,37 @@ class PayloadValidator:
     def __init__(
         self, schema: dict, registry: Registry | None = None, *, fill_defaults: bool = False
     ) -> None:
-        registry = registry or Registry()
+        self._registry = registry or Registry()
         self.schema = schema
         self.fill_defaults = fill_defaults
-        text = json.dumps(schema, sort_keys=True)
-        closed_text = _closed_text(text)
-        # (A node's violations are listed in the order of its keywords: as written in
-        # lenient mode, in the closed schema's order in strict mode.)
-        self._lenient = ContractValidator(_explaining(json.dumps(schema)), registry=registry)
-        self._strict = ContractValidator(_explaining(closed_text), registry=registry)
-        self._texts = {False: text, True: closed_text}
+        self._text = json.dumps(schema, sort_keys=True)
+        # Made when a mode first needs them (most apps never see strict mode or a refusal).
+        self._explainers: dict[bool, Draft202012Validator] = {}
         self._fast: dict[bool, Callable[[object], object]] = {}
         # A refusal's violations (a tuple), or an accepted payload as marshal bytes.
         self._outcomes: dict[tuple[bool, object], tuple[Violation, ...] | bytes] = {}
         self._defaults: _Defaults | None = None
 
     def compile_fast(self, *, strict: bool) -> None:
-        self._fast[strict] = _compiled(self._texts[strict])
+        self._fast[strict] = _compiled(self._schema_text(strict))
+
+    def _schema_text(self, strict: bool) -> str:
+        return _closed_text(self._text) if strict else self._text
+
+    def _explainer(self, strict: bool) -> Draft202012Validator:
+        found = self._explainers.get(strict)
+        if found is None:
+            # (A node's violations are listed in the order of its keywords: as written in
+            # lenient mode, in the closed schema's order in strict mode.)
+            text = _closed_text(self._text) if strict else json.dumps(self.schema)
+            made = ContractValidator(_explaining(text), registry=self._registry)
+            found = self._explainers.setdefault(strict, made)  # (one wins if threads race)
+        return found
 
     def _passes_fast(self, payload: object, strict: bool) -> bool:
         check = self._fast.get(strict)
         if check is None:
-            check = self._fast[strict] = _compiled(self._texts[strict])
+            check = self._fast[strict] = _compiled(self._schema_text(strict))
         try:
             check(payload)
         except fastjsonschema.JsonSchemaException:
@@ -352,7 +361,7 @@ class PayloadValidator:
         payload is refused with those found so far (the fast path refused it already;
         in lenient mode it may have needed only conversions: that large, it is refused)."""
         with step_budget(MAX_EXPLAIN_STEPS):
-            validator = self._strict if strict else self._lenient
+            validator = self._explainer(strict)
             errors: list[ValidationError] = []
             complete = _collect(validator.iter_errors(payload), errors)
             if not strict:
