@@ -180,10 +180,12 @@ class Config:
         A seed folder (the container's ``/seed``) means its ``seed.yaml``, or the bundled
         seed when the folder holds none.
         """
-        seed = self.seed or BUNDLED_SEED
+        # (Paths given as text by code that builds a Config itself are taken as paths.)
+        seed = Path(self.seed) if self.seed else BUNDLED_SEED
         if seed.is_dir():
             seed = seed / SEED_FILE_NAME if (seed / SEED_FILE_NAME).is_file() else BUNDLED_SEED
-        return replace(self, seed=seed, schemas_dir=self.schemas_dir or bundled_schemas_dir())
+        schemas_dir = Path(self.schemas_dir) if self.schemas_dir else bundled_schemas_dir()
+        return replace(self, seed=seed, schemas_dir=schemas_dir)
 
 
 @dataclass(frozen=True)

@@ -84,3 +84,21 @@ async def test_a_limit_the_folder_loosens_stays_loosened(tmp_path, make_client):
     listed = await client.get(TASKS_URL, params={"limit": "500"})
 
     assert listed.status == 200, await listed.text()
+
+
+async def test_a_whole_number_the_folder_reads_as_a_float_pages_as_an_integer(
+    tmp_path, make_client
+):
+    # JSON Schema counts 5.0 as an integer; slicing a page with it failed (500).
+    def as_number(schema: dict) -> None:
+        schema["properties"]["limit"]["type"] = "number"
+        schema["properties"]["offset"]["default"] = 0.0
+
+    labels = TASKS_URL.replace("/tasks", "/data-annotations/labels")
+    client = await make_client(
+        schemas_dir=schemas_with(tmp_path / "s", "ListLabels.query.json", as_number)
+    )
+
+    listed = await client.get(labels, params={"limit": "5"})
+
+    assert listed.status == 200, await listed.text()
