@@ -68,6 +68,22 @@ async def test_a_body_sent_again_is_accepted_as_the_first_time(client):
     assert tasks[0]["config"]["n_clusters"] == 2
 
 
+@pytest.mark.parametrize("mode", ["false", "true"])
+async def test_a_whole_number_written_with_a_fraction_is_the_integer(client, mode):
+    # JSON Schema counts 2.0 as an integer, as a typed field of the service reads it.
+    config = {**load_example("start-auto-grouping.json")["config"], "n_clusters": 2.0}
+    body = {"task_type": "auto-grouping", "config": config}
+    headers = {"X-Emulator-Strict": mode}
+
+    started = await client.post(TASKS_URL, json=body, headers=headers)
+    task_id = (await started.json())["task_id"]
+    task = await (await client.get(f"{TASKS_URL}/{task_id}")).json()
+
+    assert started.status == 200
+    assert task["config"]["n_clusters"] == 2
+    assert type(task["config"]["n_clusters"]) is int
+
+
 async def test_a_remembered_body_comes_back_as_a_new_copy_each_time(client):
     validator = client.app[keys.CONTRACT].operations["CreateTask"].validator("request")
     raw = b'{"config": {"n_clusters": "2", "inf_config_list": [{"instance_count": 1}]}}'

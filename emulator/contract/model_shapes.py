@@ -12,7 +12,7 @@ without the limits a folder may well loosen (lengths, ranges, patterns, formats)
 from __future__ import annotations
 
 from emulator.contract.loader import Contract
-from emulator.contract.schema_positions import definition_name, with_subschemas
+from emulator.contract.schema_positions import with_subschemas
 from emulator.contract.validation import PayloadValidator, Violation
 
 # Keywords of a shape: what the domain's code relies on.
@@ -46,10 +46,9 @@ class ModelShapes:
         self._validators: dict[tuple[str, str], PayloadValidator | None] = {}
 
     def violations(self, operation_id: str, part: str, payload: object) -> list[Violation]:
-        """What of ``payload`` the domain cannot take. Absent documented defaults are
-        filled in (as lenient mode reads the bundled contract), and a whole number
-        written with a fraction (``5.0``, which JSON Schema counts as an integer) becomes
-        an integer where the bundled contract has one."""
+        """What of ``payload`` the domain cannot take. An accepted payload is completed as
+        lenient mode completes one of the bundled contract: absent documented defaults
+        filled in, a whole number written ``5.0`` made the integer the contract has."""
         key = (operation_id, part)
         if key not in self._validators:
             operation = self._bundled.operations.get(operation_id)
@@ -60,36 +59,7 @@ class ModelShapes:
                 else None
             )
         validator = self._validators[key]
-        if validator is None:
-            return []
-        violations = validator.validate(payload, strict=False)
-        if not violations:
-            _whole_numbers_as_integers(payload, validator.schema, validator.schema.get("$defs", {}))
-        return violations
-
-
-def _whole_numbers_as_integers(payload: object, schema: object, definitions: dict) -> object:
-    """``payload`` with each float at an integer-only position made an int (in place)."""
-    for _ in range(len(definitions) + 1):  # (a reference to a reference, but no loop)
-        name = definition_name(schema.get("$ref")) if isinstance(schema, dict) else None
-        if name is None:
-            break
-        schema = definitions.get(name)
-    if not isinstance(schema, dict):
-        return payload
-    kinds = schema.get("type")
-    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
-    if isinstance(payload, float) and "integer" in kinds and "number" not in kinds:
-        return int(payload)  # (validated: a whole number)
-    if isinstance(payload, dict):
-        properties = schema.get("properties")
-        for name, field in (properties if isinstance(properties, dict) else {}).items():
-            if name in payload:
-                payload[name] = _whole_numbers_as_integers(payload[name], field, definitions)
-    elif isinstance(payload, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(payload):
-            payload[index] = _whole_numbers_as_integers(item, schema["items"], definitions)
-    return payload
+        return [] if validator is None else validator.validate(payload, strict=False)
 
 
 def shape_of(schema: dict) -> dict:

@@ -402,49 +402,81 @@ def _rememberable(source: tuple | None) -> bool:
 
 
 class _Defaults:
-    """Where the documented defaults go at one schema node, worked out once per schema:
-    the accept path then walks only the branches that hold a default somewhere below
-    (a schema of forty fields with two defaults costs two lookups, not forty). Only
-    objects the payload holds are filled: an absent nested object stays absent."""
+    """What completing an accepted payload does at one schema node, worked out once per
+    schema: the documented defaults of absent fields, and whole numbers written with a
+    fraction (``2.0``, an integer to JSON Schema) made integers where the schema allows
+    only integers, as the service's typed fields read them. The accept path then walks
+    only the branches that hold such a field somewhere below (a schema of forty fields
+    with two defaults costs two lookups, not forty). Only objects the payload holds are
+    filled: an absent nested object stays absent."""
 
-    __slots__ = ("children", "defaults", "extra", "items", "names")
+    __slots__ = ("children", "defaults", "extra", "integers", "items", "names", "whole_items")
 
     def __init__(self) -> None:
         self.defaults: tuple[tuple[str, object, bool], ...] = ()
+        self.integers: tuple[str, ...] = ()
         self.children: tuple[tuple[str, _Defaults], ...] = ()
         self.names: frozenset[str] = frozenset()
         self.extra: _Defaults | None = None
         self.items: _Defaults | None = None
+        self.whole_items = False
 
     def empty(self) -> bool:
-        return not (self.defaults or self.children or self.extra or self.items)
+        return not (
+            self.defaults
+            or self.integers
+            or self.children
+            or self.extra
+            or self.items
+            or self.whole_items
+        )
+
+
+def _resolved(node: object, defs: dict) -> dict:
+    for _ in range(len(defs) + 1):  # (a reference to a reference; the loader refuses loops)
+        name = definition_name(node.get("$ref")) if isinstance(node, dict) else None
+        if name is None:
+            break
+        node = defs.get(name, {})
+    return node if isinstance(node, dict) else {}
+
+
+def _integers_only(node: object, defs: dict) -> bool:
+    kinds = _resolved(node, defs).get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    return "integer" in kinds and "number" not in kinds
 
 
 def _defaults_plan(node: dict, defs: dict, memo: dict[int, _Defaults]) -> _Defaults | None:
-    """The plan for ``node``, or None when nothing below it has a default."""
-    while "$ref" in node:
-        node = defs.get(node["$ref"].rsplit("/", 1)[1], {})
+    """The plan for ``node``, or None when nothing below it has a default or an integer."""
+    node = _resolved(node, defs)
     if id(node) in memo:  # a recursive schema refers back to a node being planned
         return memo[id(node)]
     plan = memo[id(node)] = _Defaults()
-    properties = node.get("properties", {})
+    properties = node.get("properties")
+    properties = properties if isinstance(properties, dict) else {}
     plan.names = frozenset(properties)
     plan.defaults = tuple(
         (name, child["default"], isinstance(child["default"], _IMMUTABLE))
         for name, child in properties.items()
-        if "default" in child
+        if isinstance(child, dict) and "default" in child
     )
+    plan.integers = tuple(name for name, child in properties.items() if _integers_only(child, defs))
     children = ((name, _defaults_plan(child, defs, memo)) for name, child in properties.items())
     plan.children = tuple((name, child) for name, child in children if child is not None)
     if isinstance(node.get("additionalProperties"), dict):
         plan.extra = _defaults_plan(node["additionalProperties"], defs, memo)
     if isinstance(node.get("items"), dict):
         plan.items = _defaults_plan(node["items"], defs, memo)
+        plan.whole_items = _integers_only(node["items"], defs)
     return None if plan.empty() else plan
 
 
 def _fill(payload: object, plan: _Defaults) -> None:
     if isinstance(payload, dict):
+        for name in plan.integers:
+            if type(payload.get(name)) is float:  # (accepted: a whole number)
+                payload[name] = int(payload[name])
         for name, child in plan.children:
             if name in payload:
                 _fill(payload[name], child)
@@ -455,9 +487,12 @@ def _fill(payload: object, plan: _Defaults) -> None:
             for name, value in payload.items():
                 if name not in plan.names:
                     _fill(value, plan.extra)
-    elif isinstance(payload, list) and plan.items is not None:
-        for item in payload:
-            _fill(item, plan.items)
+    elif isinstance(payload, list):
+        if plan.whole_items:
+            payload[:] = [int(item) if type(item) is float else item for item in payload]
+        if plan.items is not None:
+            for item in payload:
+                _fill(item, plan.items)
 
 
 @functools.lru_cache(maxsize=256)
