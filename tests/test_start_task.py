@@ -84,6 +84,22 @@ async def test_a_whole_number_written_with_a_fraction_is_the_integer(client, mod
     assert type(task["config"]["n_clusters"]) is int
 
 
+async def test_a_config_field_the_table_does_not_list_is_ignored_not_echoed(client):
+    # Lenient mode ignores it, as the service does: its answers come from typed records.
+    config = {"algorithm_type": "fast", "algoritm_type": "accurate", "notes": {"a": 1}}
+
+    started = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": config})
+    task_id = (await started.json())["task_id"]
+    task = await (await client.get(f"{TASKS_URL}/{task_id}")).json()
+    listed = await (await client.get(TASKS_URL)).json()
+
+    assert started.status == 200
+    assert task["config"]["algorithm_type"] == "fast"
+    assert "algoritm_type" not in task["config"]
+    assert "notes" not in task["config"]
+    assert "notes" not in listed["tasks"][0]["config"]
+
+
 async def test_a_remembered_body_comes_back_as_a_new_copy_each_time(client):
     validator = client.app[keys.CONTRACT].operations["CreateTask"].validator("request")
     raw = b'{"config": {"n_clusters": "2", "inf_config_list": [{"instance_count": 1}]}}'
