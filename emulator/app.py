@@ -24,6 +24,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import cast
 
 from aiohttp import web
 
@@ -47,7 +48,7 @@ from emulator.config import Config, bundled_schemas_dir
 from emulator.contract import Contract, load_contract
 from emulator.contract.loader import ContractError
 from emulator.contract.model_shapes import ModelShapes
-from emulator.contract.openapi import build_openapi
+from emulator.contract.openapi import DocumentMode, build_openapi
 from emulator.coverage import CoverageRecorder
 from emulator.domain.clock import Clock, ManualClock, SystemClock
 from emulator.domain.service import Emulator
@@ -77,7 +78,7 @@ async def _openapi(request: web.Request) -> web.Response:
         raise ModelArtsError(
             INVALID_REQUEST, detail=f"mode: expected strict or lenient, got {mode!r}"
         )
-    return json_response(openapi_document(request.app[keys.CONTRACT], mode))
+    return json_response(openapi_document(request.app[keys.CONTRACT], cast(DocumentMode, mode)))
 
 
 ROOT_ROUTES: RouteTable = [
@@ -165,7 +166,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
 
 
 @functools.lru_cache(maxsize=8)
-def openapi_document(contract: Contract, mode: str = "strict") -> dict:
+def openapi_document(contract: Contract, mode: DocumentMode = "strict") -> dict:
     """The OpenAPI document ``GET /openapi.json`` serves, built when first asked for, once
     per contract (apps of one process share it): read it, never change it."""
     routes = [

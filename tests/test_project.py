@@ -33,4 +33,5 @@ def test_a_test_that_never_ends_fails_after_the_readmes_timeout(pytestconfig):
     # The README promises it; pytest-timeout reads the ini's value.
     assert pytestconfig.pluginmanager.hasplugin("timeout")
     assert pytestconfig.getini("timeout") == "120"
-    assert "still\nrunning after 120 s fails" in (REPO / "README.md").read_text(encoding="utf-8")
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert "still running after 120 s fails" in readme

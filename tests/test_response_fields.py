@@ -1,7 +1,9 @@
-"""Every field of every documented response table is in the emulator's answers.
+"""Every field of every documented response table is in the emulator's answers, and no
+other.
 
 A field without a value is sent as its documented default or ``null``; attribute bags
 (label properties, sample metadata: fields named ``@modelarts:...``) keep only what is set.
+A field the table does not list is left out, where the table describes the object whole.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from emulator.api import keys
-from tests.conftest import DEMO_DATASET, DEMO_PROJECT
+from tests.conftest import DEMO_DATASET, DEMO_PROJECT, TASKS_URL
+from tests.schema_folders import schemas_with
 
 BASE = f"/v2/{DEMO_PROJECT}/datasets/{DEMO_DATASET}"
 
@@ -110,3 +113,19 @@ async def test_a_task_started_without_config_shows_the_documented_config(make_cl
     documented = {"collect_rule": "all", "collect_sample": True, "stop_time": 15}
     echoed = {"ambiguity": False, "worker_server_num": 0, "algorithm_type": "fast"}
     assert {name: config[name] for name in {**documented, **echoed}} == {**documented, **echoed}
+
+
+async def test_fields_a_folders_open_response_object_allows_are_answered(tmp_path, make_client):
+    # Answers leave out what their table does not list only where the table closes nothing
+    # off: here the folder's task config takes any further field.
+    def open_config(schema: dict) -> None:
+        schema["$defs"]["SmartTaskConfig"]["additionalProperties"] = True
+
+    schemas = schemas_with(tmp_path / "s", "AutoAnnotationProgress.response-200.json", open_config)
+    client = await make_client(schemas_dir=schemas)
+    config = {"algorithm_type": "fast", "team_note": "kept"}
+
+    started = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": config})
+    task = await (await client.get(f"{TASKS_URL}/{(await started.json())['task_id']}")).json()
+
+    assert task["config"]["team_note"] == "kept"

@@ -6,13 +6,9 @@ field."""
 
 from __future__ import annotations
 
-import json
-import shutil
-
-from emulator.config import Config
 from tests.conftest import TASKS_URL
+from tests.schema_folders import schemas_with_config
 
-REQUEST_SCHEMA = "CreateTask.request.json"
 # Level n has two fields of level n + 1: written out, 2^30 copies of the last level.
 LEVELS = {
     f"Level{n}": {
@@ -25,17 +21,6 @@ LEVELS = {
     for n in range(30)
 }
 LEVELS["Level30"] = {"type": "object", "properties": {"size": {"type": "integer"}}}
-
-
-def schemas_with_config(folder, config_schema: dict, definitions: dict):
-    """A copy of the bundled schemas whose task start takes ``config_schema`` as config."""
-    shutil.copytree(Config().with_defaults_resolved().schemas_dir, folder)
-    path = folder / REQUEST_SCHEMA
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    schema["properties"]["config"] = config_schema
-    schema["$defs"].update(definitions)
-    path.write_text(json.dumps(schema), encoding="utf-8")
-    return folder
 
 
 async def test_a_definition_within_itself_names_the_deep_field(tmp_path, make_client):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from jsonschema import Draft202012Validator
 
 from tests.conftest import TASKS_URL
-from tests.test_schema_references import schemas_with_config
+from tests.schema_folders import schemas_with_config
 
 STRICT = {"X-Emulator-Strict": "true"}
 LENIENT = {"X-Emulator-Strict": "false"}

@@ -5,25 +5,10 @@ loosened."""
 
 from __future__ import annotations
 
-import json
-import shutil
-from collections.abc import Callable
-
-from emulator.config import Config
 from tests.conftest import TASKS_URL
-from tests.test_schema_references import schemas_with_config
+from tests.schema_folders import schemas_with, schemas_with_config
 
 PREFACE = "The schemas folder admits this, but the emulator cannot model it: "
-
-
-def schemas_with(folder, name: str, change: Callable[[dict], None]):
-    """A copy of the bundled schemas with ``change`` made to the schema file ``name``."""
-    shutil.copytree(Config().with_defaults_resolved().schemas_dir, folder)
-    path = folder / name
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    change(schema)
-    path.write_text(json.dumps(schema), encoding="utf-8")
-    return folder
 
 
 async def test_a_config_of_another_type_is_refused_naming_it(tmp_path, make_client):
@@ -102,3 +87,18 @@ async def test_a_whole_number_the_folder_reads_as_a_float_pages_as_an_integer(
     listed = await client.get(labels, params={"limit": "5"})
 
     assert listed.status == 200, await listed.text()
+
+
+async def test_a_large_body_the_emulator_cannot_model_is_refused_naming_the_field(
+    tmp_path, make_client
+):
+    # Bodies over 256 KiB are checked off the event loop, the shapes check included.
+    schemas = schemas_with_config(tmp_path / "s", {"type": "string"}, {})
+    client = await make_client(schemas_dir=schemas)
+
+    refused = await client.post(
+        TASKS_URL, json={"task_type": "auto-label", "config": "x" * 300_000}
+    )
+
+    assert refused.status == 400
+    assert PREFACE + "$.config: expected object" in (await refused.json())["error_msg"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -174,13 +176,20 @@ def _refuse(request: web.Request, violations: list, *, preface: str = "") -> Non
     raise ModelArtsError(INVALID_REQUEST, detail=detail)
 
 
-def _modelled(request: web.Request, part: str, payload: object) -> None:
-    """Refuse what a schemas folder of one's own admits but the domain cannot take
-    (emulator/contract/model_shapes.py); fill the bundled contract's absent defaults."""
+def _shapes_check(request: web.Request, part: str) -> Callable[[object], list[Violation]] | None:
+    """What of a payload a schemas folder of one's own admits but the domain cannot take
+    (emulator/contract/model_shapes.py); an accepted payload is completed as lenient mode
+    completes one of the bundled contract (defaults, strings and ``5.0`` as numbers). None
+    for the bundled contract."""
     shapes = keys.shared(request, keys.MODEL_SHAPES)
     if shapes is None:
-        return
-    violations = shapes.violations(operation_of(request).operation_id, part, payload)
+        return None
+    return functools.partial(shapes.violations, operation_of(request).operation_id, part)
+
+
+def _modelled(request: web.Request, part: str, payload: object) -> None:
+    check = _shapes_check(request, part)
+    violations = [] if check is None else check(payload)
     if violations:
         _refuse(request, violations, preface=UNMODELLED)
 
@@ -203,17 +212,15 @@ async def request_body(request: web.Request, *, objects: tuple[str, ...] = ()) -
             violations, accepted = known
             if violations:
                 _refuse(request, violations)
-            _modelled(request, "request", accepted)
+            _modelled(request, "request", accepted)  # (at most 4 KiB: on the loop)
             return accepted
+    check = (raw, strict, objects, validator, source, _shapes_check(request, "request"))
     if len(raw) > OFF_LOOP_BYTES:  # parsing and checking take a while: let others be served
-        body, violations = await asyncio.to_thread(
-            _checked, raw, strict, objects, validator, source
-        )
+        body, violations, preface = await asyncio.to_thread(_checked, *check)
     else:
-        body, violations = _checked(raw, strict, objects, validator, source)
+        body, violations, preface = _checked(*check)
     if violations:
-        _refuse(request, violations)
-    _modelled(request, "request", body)
+        _refuse(request, violations, preface=preface)
     return body
 
 
@@ -223,15 +230,20 @@ def _checked(
     objects: tuple[str, ...],
     validator: PayloadValidator | None,
     source: tuple,
-) -> tuple[object, list[Violation]]:
-    """The parsed body (absent ``objects`` added) and its violations."""
+    shapes_check: Callable[[object], list[Violation]] | None,
+) -> tuple[object, list[Violation], str]:
+    """The parsed body (absent ``objects`` added), its violations and what to preface
+    them with."""
     body = _parsed(raw, strict)
     if isinstance(body, dict):
         for name in objects:
             body.setdefault(name, {})
-    if validator is None:
-        return body, []
-    return body, validator.validate(body, strict=strict, source=source)
+    if validator is not None:
+        violations = validator.validate(body, strict=strict, source=source)
+        if violations:
+            return body, violations, ""
+    unmodelled = [] if shapes_check is None else shapes_check(body)
+    return body, unmodelled, UNMODELLED
 
 
 def request_query(request: web.Request) -> dict:

@@ -126,7 +126,6 @@ def task(entry: Task, catalog: ErrorCatalog, *, listing: bool = False) -> dict:
     if state.error_code:
         body["error_code"] = state.error_code
         body["error_msg"] = state.error_msg or _catalog_message(catalog, state.error_code)
-    body["export_type"] = int(entry.config.get("result_type", 0))
     if listing:
         body.update(
             dataset_id=entry.dataset_id,
@@ -137,7 +136,8 @@ def task(entry: Task, catalog: ErrorCatalog, *, listing: bool = False) -> dict:
         )
         for field in ("model_id", "model_name", "model_version"):
             body[field] = entry.result.get(field, entry.model_id if field == "model_id" else None)
-    else:
+    else:  # (a listing's table has no export_type)
+        body["export_type"] = int(entry.config.get("result_type", 0))
         body["resource_id"] = entry.dataset_id
     return body
 

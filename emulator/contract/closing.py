@@ -33,7 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-from emulator.contract.schema_positions import definition_name, with_subschemas_at
+from emulator.contract.schema_positions import (
+    ANY_FIELD_KEYWORDS,
+    PART_KEYWORDS,
+    definition_name,
+    parts_of,
+    with_subschemas_at,
+)
 
 log = logging.getLogger("emulator.contract")
 
@@ -41,14 +47,11 @@ log = logging.getLogger("emulator.contract")
 # written (closing inside could widen what the schema accepts). Ordered: a definition
 # referenced in two ways is read the lower way.
 AS_WRITTEN, PART, VALUE = 0, 1, 2
-# Keywords whose schemas describe the same value as the schema holding them.
-_PART_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas"})
 # Of those, the ones whose schemas are closed as parts (closing an "if" or one "oneOf"
 # branch could let more bodies through: fewer matches of oneOf, another branch taken).
 _CLOSABLE_PARTS = frozenset({"allOf", "anyOf", "then", "else", "dependentSchemas"})
 # Keywords describing an object's fields or an array's items, by what they describe: a
 # named field, any field, any item ("slots" of a value, for telling parts that overlap).
-_ANY_FIELD = frozenset({"patternProperties", "additionalProperties", "unevaluatedProperties"})
 _ANY_ITEM = frozenset({"items", "prefixItems", "unevaluatedItems", "contains"})
 _NEVER_CLOSED = frozenset({"not", "if", "propertyNames", "$defs"})
 ALL_FIELDS = ("*",)
@@ -202,7 +205,7 @@ class _Closing:
         """How a value's description is laid out: in one place, as a reference to a
         definition describing it whole, as alternatives (``anyOf`` alone, at most one of
         its schemas describing fields) or in parts."""
-        parts = node.keys() & _PART_KEYWORDS
+        parts = node.keys() & PART_KEYWORDS
         if not parts and "$ref" not in node:
             return "whole"
         own_slots = _own_slots(node)
@@ -236,7 +239,7 @@ class _Closing:
             overlapping = ("properties", name) in shared or ALL_FIELDS in shared
         elif keyword == "patternProperties":
             overlapping = PATTERNS in shared or _describes_fields(shared)
-        elif keyword in _ANY_FIELD:
+        elif keyword in ANY_FIELD_KEYWORDS:
             overlapping = _describes_fields(shared)
         else:
             overlapping = ITEMS in shared
@@ -245,7 +248,7 @@ class _Closing:
     def _shared_slots(self, node: dict) -> frozenset:
         """Slots of the value that two or more of ``node``'s parts describe."""
         described = [frozenset(_own_slots(node))]
-        described.extend(self._slots(part) for part in _parts(node))
+        described.extend(self._slots(part) for part in parts_of(node))
         if "$ref" in node:
             described.append(self._reference_slots(node["$ref"], frozenset()))
         counts: dict[tuple, int] = {}
@@ -264,7 +267,7 @@ class _Closing:
         if not isinstance(node, dict):
             return frozenset()
         slots = set(_own_slots(node))
-        for part in _parts(node):
+        for part in parts_of(node):
             slots |= self._slots(part, within)
         if "$ref" in node:
             slots |= self._reference_slots(node["$ref"], within)
@@ -290,7 +293,7 @@ class _Closing:
             "unevaluatedProperties",
         }:
             return True
-        if any(self._has_open_fields(part, seen) for part in _parts(node)):
+        if any(self._has_open_fields(part, seen) for part in parts_of(node)):
             return True
         name = definition_name(node.get("$ref"))
         if name is not None and name in self.definitions and name not in seen:
@@ -335,25 +338,12 @@ def _may_match(pattern: str, name: str) -> bool:
         return True
 
 
-def _parts(node: dict) -> list[object]:
-    found: list[object] = []
-    for keyword in _PART_KEYWORDS & node.keys():
-        value = node[keyword]
-        if keyword == "dependentSchemas":
-            found.extend(value.values() if isinstance(value, dict) else ())
-        elif isinstance(value, list):
-            found.extend(value)
-        else:
-            found.append(value)
-    return found
-
-
 def _own_slots(node: dict) -> list[tuple]:
     slots: list[tuple] = []
     names = node.get("properties")
     if isinstance(names, dict):
         slots.extend(("properties", name) for name in names)
-    if any(isinstance(node.get(keyword), dict) for keyword in _ANY_FIELD):
+    if any(isinstance(node.get(keyword), dict) for keyword in ANY_FIELD_KEYWORDS):
         slots.append(ALL_FIELDS)
     if node.keys() & _ANY_ITEM:
         slots.append(ITEMS)

@@ -51,14 +51,15 @@ class Operation:
         found = self.validators.get(part)
         if found is None and part in self.schemas and part != "path":
             # The router matches path parameters; nothing validates them. What a client
-            # sends gets the documented defaults; responses are only checked.
-            fill = part in ("request", "query")
-            made = PayloadValidator(self.schemas[part], fill_defaults=fill)
+            # sends is completed (documented defaults); responses are only checked.
+            complete = part in ("request", "query")
+            made = PayloadValidator(self.schemas[part], complete_accepted=complete)
             found = self.validators.setdefault(part, made)  # one wins if two threads race
         return found
 
     def complete_response(self, status: int, body: object) -> object:
-        """``body`` with every field the response table of ``status`` lists."""
+        """``body`` with every field the response table of ``status`` lists, and no other
+        (emulator/contract/responses.py)."""
         completer = self.completers.get(status)
         if completer is None:
             completer = self.completers[status] = ResponseCompleter(

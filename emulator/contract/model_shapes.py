@@ -54,7 +54,7 @@ class ModelShapes:
             operation = self._bundled.operations.get(operation_id)
             schema = operation.schemas.get(part) if operation is not None else None
             self._validators[key] = (
-                PayloadValidator(shape_of(schema), fill_defaults=True)
+                PayloadValidator(shape_of(schema), complete_accepted=True)
                 if isinstance(schema, dict)
                 else None
             )

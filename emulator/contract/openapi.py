@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 from emulator.contract.closing import closed
 from emulator.contract.loader import Contract, Operation
 from emulator.contract.schema_positions import definition_name, with_subschemas
 
 MODE_KEY = "x-emulator-mode"
+DocumentMode = Literal["strict", "lenient"]
 CONVERTS_KEY = "x-emulator-converts-strings"
 _CONVERTIBLE = {"integer", "number", "boolean"}
 
@@ -77,7 +78,7 @@ def build_openapi(
     extra_routes: Iterable[ExtraRoute],
     version: str,
     *,
-    mode: str = "strict",
+    mode: DocumentMode = "strict",
 ) -> dict:
     """The document of ``mode`` (strict or lenient) for the operations ``implemented``."""
     reading = _READINGS[mode]

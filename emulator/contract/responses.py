@@ -14,20 +14,28 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from emulator.contract.schema_positions import ANNOTATIONS, PART_KEYWORDS
+
 
 @dataclass
 class _Shape:
-    """The documented fields of one object (with their defaults) and of its array items;
-    ``complete``: whether absent ones are added (not within an object that may be null)."""
+    """The documented fields of one object (with their defaults) and of its array items.
+
+    ``complete``: absent fields are added (not within an object that may be null);
+    ``prune``: undocumented fields are left out (only where the object is described in
+    one place: beside ``allOf``, a pattern or open ``additionalProperties`` other fields
+    may be documented too).
+    """
 
     fields: dict[str, tuple[object, _Shape | None]] = field(default_factory=dict)
     items: _Shape | None = None
     complete: bool = True
-    nested: frozenset[str] | None = None
+    prune: bool = True
+    _nested: frozenset[str] | None = field(default=None, init=False, repr=False)
 
     def fill(self, value: object) -> object:
-        """A filled copy of ``value`` with only its documented fields; what it shares with
-        the domain's records is not changed."""
+        """A filled copy of ``value``; what it shares with the domain's records is not
+        changed."""
         if isinstance(value, dict) and self.fields:
             fields = self.fields
             if self.complete:
@@ -38,10 +46,12 @@ class _Shape:
                     elif inner is not None:
                         filled[name] = inner.fill(filled[name])
                 # (Every documented field is there now: more means undocumented ones.)
-                return filled if len(filled) == len(fields) else _documented(filled, fields)
+                if self.prune and len(filled) > len(fields):
+                    return _documented(filled, fields)
+                return filled
             # Only the fields given, of which few hold objects.
-            documented = value.keys() <= fields.keys()  # (nothing else: the usual answer)
-            nested = self._nested() & value.keys()
+            documented = not self.prune or value.keys() <= fields.keys()
+            nested = self.nested() & value.keys()
             if documented and not nested:
                 return value
             filled = dict(value) if documented else _documented(value, fields)
@@ -52,47 +62,62 @@ class _Shape:
             return [self.items.fill(item) for item in value]
         return value
 
-    def _nested(self) -> frozenset[str]:
-        # (Worked out on first use: a definition's shape gets its fields after it is made.)
-        if self.nested is None:
-            self.nested = frozenset(name for name, (_, inner) in self.fields.items() if inner)
-        return self.nested
+    def nested(self) -> frozenset[str]:
+        """The fields that hold objects of a shape (worked out on first use: a
+        definition's shape gets its fields after it is made)."""
+        if self._nested is None:
+            self._nested = frozenset(name for name, (_, inner) in self.fields.items() if inner)
+        return self._nested
 
 
 def _documented(value: dict, fields: dict) -> dict:
     return {name: given for name, given in value.items() if name in fields}
 
 
+def _described_in_one_place(schema: dict) -> bool:
+    return not (
+        schema.keys() & _DESCRIBED_ELSEWHERE
+        or schema.get("additionalProperties", False) is not False
+        or schema.get("unevaluatedProperties", False) is not False
+    )
+
+
+_DESCRIBED_ELSEWHERE = (PART_KEYWORDS | {"$ref", "patternProperties"}) - {"not"}
+
+
 class ResponseCompleter:
-    """Adds to a response body the fields its schema documents and it lacks."""
+    """Completes a response body to the fields its schema documents: adds those it lacks,
+    leaves out those the schema does not list."""
 
     def __init__(self, schema: dict) -> None:
         self._definitions = schema.get("$defs", {})
-        self._built: dict[tuple[str, bool], _Shape | None] = {}
+        self._built: dict[tuple[str, bool, bool], _Shape | None] = {}
         self._shape = self._build(schema)
 
     def __call__(self, body: object) -> object:
         return body if self._shape is None else self._shape.fill(body)
 
-    def _build(self, schema: dict, complete: bool = True) -> _Shape | None:
+    def _build(self, schema: dict, complete: bool = True, prune: bool = True) -> _Shape | None:
         reference = schema.get("$ref")
         if reference is not None:
             name = reference.rsplit("/", 1)[-1]
-            key = (name, complete)
+            # (Fields beside the reference describe the object too: none is left out.)
+            key = (name, complete, prune and schema.keys() <= ANNOTATIONS | {"$ref"})
             if key not in self._built:
                 # Entered before it is built, as definitions may refer to themselves.
-                shape = self._built[key] = _Shape(complete=complete)
-                built = self._build(self._definitions.get(name, {}), complete)
+                shape = self._built[key] = _Shape(complete=complete, prune=key[2])
+                built = self._build(self._definitions.get(name, {}), complete, key[2])
                 if built is None:
                     self._built[key] = None
                 else:
                     shape.fields, shape.items = built.fields, built.items
+                    shape.prune = built.prune
             return self._built[key]
         properties = schema.get("properties")
         if properties:
             if all(name.startswith("@") for name in properties):
                 return None
-            shape = _Shape(complete=complete)
+            shape = _Shape(complete=complete, prune=prune and _described_in_one_place(schema))
             for name, sub in properties.items():
                 shape.fields[name] = (sub.get("default"), self._build(sub, complete))
             return shape

@@ -38,6 +38,14 @@ SCHEMA_VALUED = frozenset(
 )
 # ... and keywords whose value maps names to schemas.
 SCHEMA_MAPS = frozenset({"$defs", "dependentSchemas", "patternProperties", "properties"})
+# Keywords whose schemas describe the same value as the schema holding them (its parts).
+PART_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas"})
+# Keywords whose schemas describe fields by pattern or any other name.
+ANY_FIELD_KEYWORDS = frozenset(
+    {"patternProperties", "additionalProperties", "unevaluatedProperties"}
+)
+# Keywords that assert nothing (a reference beside them only is the whole schema).
+ANNOTATIONS = frozenset({"$comment", "description", "title", "default", "examples"})
 DEFINITION_REFERENCE = "#/$defs/"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # References whose targets are found at run time.
@@ -110,6 +118,20 @@ def with_subschemas_at(
         else:
             copied[keyword] = data(value)
     return copied
+
+
+def parts_of(node: dict) -> list[object]:
+    """The schemas describing the same value as ``node`` (``PART_KEYWORDS``)."""
+    found: list[object] = []
+    for keyword in PART_KEYWORDS & node.keys():
+        value = node[keyword]
+        if keyword == "dependentSchemas":
+            found.extend(value.values() if isinstance(value, dict) else ())
+        elif isinstance(value, list):
+            found.extend(value)
+        else:
+            found.append(value)
+    return found
 
 
 def schema_nodes(root: dict) -> Iterator[dict]:

@@ -8,8 +8,9 @@ JSON path, what was expected and what came.
 
 ``pattern`` is matched as ECMA-262 reads it, as JSON Schema says: ``$`` ends the string
 (Python's ``$`` also matches before a final newline) and classes are ASCII. A payload
-that passes gets the schema's documented ``default`` for every absent field, when the
-validator was made with ``fill_defaults``.
+that passes is completed, when the validator was made with ``complete_accepted``: the
+schema's documented ``default`` for every absent field, and a whole number written with a
+fraction (``2.0``) made an integer where the schema admits only integers.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ from referencing import Registry
 
 from emulator.contract.closing import closed
 from emulator.contract.schema_positions import (
+    ANNOTATIONS,
+    ANY_FIELD_KEYWORDS,
     NEWER_THAN_DRAFT_7,
     definition_name,
+    parts_of,
     schema_nodes,
     with_subschemas,
 )
@@ -172,6 +176,9 @@ def _written_out_reference(
     return iter(())
 
 
+_ANY_NAME: frozenset[str] = frozenset({"*"})  # (any field name may be described)
+
+
 def _unevaluated_properties(
     validator, value: object, instance: object, schema: dict
 ) -> Iterator[ValidationError]:
@@ -188,7 +195,7 @@ def _unevaluated_properties(
     described = _described_fields(validator, schema, set())
     rest: bool | None = None
     for name in unevaluated:
-        if described is not _ANY_FIELD and name not in described:
+        if described is not _ANY_NAME and name not in described:
             yield ValidationError("unknown field", path=(name,))
             continue
         if rest is None:  # (when the rest fails, it says why: the field's part failed)
@@ -201,40 +208,27 @@ def _unevaluated_properties(
             )
 
 
-_ANY_FIELD: frozenset[str] = frozenset({"*"})
-_PARTS = ("allOf", "anyOf", "oneOf", "if", "then", "else")
-
-
 def _described_fields(validator, schema: object, seen: set[int]) -> frozenset[str]:
-    """The field names ``schema`` and its parts describe (``_ANY_FIELD``: any name)."""
+    """The field names ``schema`` and its parts describe (``_ANY_NAME``: any name)."""
     if not isinstance(schema, dict) or id(schema) in seen:
         return frozenset()
     seen.add(id(schema))
-    if any(isinstance(schema.get(key), dict) for key in _ANY_FIELD_KEYWORDS):
-        return _ANY_FIELD
+    if any(isinstance(schema.get(key), dict) for key in ANY_FIELD_KEYWORDS):
+        return _ANY_NAME
     properties = schema.get("properties")
     names = set(properties) if isinstance(properties, dict) else set()
-    parts = [part for key in _PARTS for part in _as_list(schema.get(key))]
-    dependent = schema.get("dependentSchemas")
-    parts.extend(dependent.values() if isinstance(dependent, dict) else ())
+    parts = parts_of(schema)
     if "$ref" in schema:
         try:
             parts.append(validator._resolver.lookup(schema["$ref"]).contents)
         except Exception:  # (a reference it cannot follow here: any name may be described)
-            return _ANY_FIELD
+            return _ANY_NAME
     for part in parts:
         found = _described_fields(validator, part, seen)
-        if found is _ANY_FIELD:
-            return _ANY_FIELD
+        if found is _ANY_NAME:
+            return _ANY_NAME
         names |= found
     return frozenset(names)
-
-
-_ANY_FIELD_KEYWORDS = ("patternProperties", "additionalProperties", "unevaluatedProperties")
-
-
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 _OWN_KEYWORDS = {"pattern": _pattern, _WRITTEN_OUT: _written_out_reference}
@@ -253,18 +247,18 @@ class PayloadValidator:
     """
 
     def __init__(
-        self, schema: dict, registry: Registry | None = None, *, fill_defaults: bool = False
+        self, schema: dict, registry: Registry | None = None, *, complete_accepted: bool = False
     ) -> None:
         self._registry = registry or Registry()
         self.schema = schema
-        self.fill_defaults = fill_defaults
+        self.complete_accepted = complete_accepted
         self._text = json.dumps(schema, sort_keys=True)
         # Made when a mode first needs them (most apps never see strict mode or a refusal).
         self._explainers: dict[bool, Draft202012Validator] = {}
         self._fast: dict[bool, Callable[[object], object]] = {}
         # A refusal's violations (a tuple), or an accepted payload as marshal bytes.
         self._outcomes: dict[tuple[bool, object], tuple[Violation, ...] | bytes] = {}
-        self._defaults: _Defaults | None = None
+        self._completion: _Completion | None = None
 
     def compile_fast(self, *, strict: bool) -> None:
         self._fast[strict] = _compiled(self._schema_text(strict))
@@ -299,16 +293,16 @@ class PayloadValidator:
     ) -> list[Violation]:
         """Violations of ``payload``; in lenient mode coercible strings are converted in place.
 
-        A payload without violations also gets its absent documented defaults (when
-        ``fill_defaults``). ``source``, hashable and ending with the raw body the payload
-        was parsed from, names the payload for ``remembered``.
+        A payload without violations is also completed (when ``complete_accepted``: see the
+        module text). ``source``, hashable and ending with the raw body the payload was
+        parsed from, names the payload for ``remembered``.
         """
         violations = self._check(payload, strict)
-        if not violations and self.fill_defaults:
-            if self._defaults is None:
-                plan = _defaults_plan(self.schema, self.schema.get("$defs", {}), {})
-                self._defaults = plan or _Defaults()
-            _fill(payload, self._defaults)
+        if not violations and self.complete_accepted:
+            if self._completion is None:
+                plan = _completion_plan(self.schema, self.schema.get("$defs", {}), {})
+                self._completion = plan or _Completion()
+            _complete(payload, self._completion)
         if _rememberable(source):
             if violations:
                 self._remember(strict, source, tuple(violations))
@@ -401,7 +395,7 @@ def _rememberable(source: tuple | None) -> bool:
     )
 
 
-class _Defaults:
+class _Completion:
     """What completing an accepted payload does at one schema node, worked out once per
     schema: the documented defaults of absent fields, and whole numbers written with a
     fraction (``2.0``, an integer to JSON Schema) made integers where the schema allows
@@ -410,16 +404,26 @@ class _Defaults:
     with two defaults costs two lookups, not forty). Only objects the payload holds are
     filled: an absent nested object stays absent."""
 
-    __slots__ = ("children", "defaults", "extra", "integers", "items", "names", "whole_items")
+    __slots__ = (
+        "children",
+        "defaults",
+        "extra",
+        "integers",
+        "items",
+        "names",
+        "whole_extra",
+        "whole_items",
+    )
 
     def __init__(self) -> None:
         self.defaults: tuple[tuple[str, object, bool], ...] = ()
         self.integers: tuple[str, ...] = ()
-        self.children: tuple[tuple[str, _Defaults], ...] = ()
+        self.children: tuple[tuple[str, _Completion], ...] = ()
         self.names: frozenset[str] = frozenset()
-        self.extra: _Defaults | None = None
-        self.items: _Defaults | None = None
+        self.extra: _Completion | None = None
+        self.items: _Completion | None = None
         self.whole_items = False
+        self.whole_extra = False
 
     def empty(self) -> bool:
         return not (
@@ -429,6 +433,7 @@ class _Defaults:
             or self.extra
             or self.items
             or self.whole_items
+            or self.whole_extra
         )
 
 
@@ -442,17 +447,26 @@ def _resolved(node: object, defs: dict) -> dict:
 
 
 def _integers_only(node: object, defs: dict) -> bool:
-    kinds = _resolved(node, defs).get("type")
+    """Whether the only numbers ``node`` admits are integers (``anyOf`` an integer or null
+    included)."""
+    node = _resolved(node, defs)
+    kinds = node.get("type")
     kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
-    return "integer" in kinds and "number" not in kinds
+    if kinds:
+        return "integer" in kinds and "number" not in kinds
+    branches = node.get("anyOf", node.get("oneOf"))
+    if not isinstance(branches, list) or not branches:
+        return False
+    kinds = [_resolved(branch, defs).get("type") for branch in branches]
+    return "integer" in kinds and all(kind in ("integer", "null") for kind in kinds)
 
 
-def _defaults_plan(node: dict, defs: dict, memo: dict[int, _Defaults]) -> _Defaults | None:
+def _completion_plan(node: dict, defs: dict, memo: dict[int, _Completion]) -> _Completion | None:
     """The plan for ``node``, or None when nothing below it has a default or an integer."""
     node = _resolved(node, defs)
     if id(node) in memo:  # a recursive schema refers back to a node being planned
         return memo[id(node)]
-    plan = memo[id(node)] = _Defaults()
+    plan = memo[id(node)] = _Completion()
     properties = node.get("properties")
     properties = properties if isinstance(properties, dict) else {}
     plan.names = frozenset(properties)
@@ -462,37 +476,42 @@ def _defaults_plan(node: dict, defs: dict, memo: dict[int, _Defaults]) -> _Defau
         if isinstance(child, dict) and "default" in child
     )
     plan.integers = tuple(name for name, child in properties.items() if _integers_only(child, defs))
-    children = ((name, _defaults_plan(child, defs, memo)) for name, child in properties.items())
+    children = ((name, _completion_plan(child, defs, memo)) for name, child in properties.items())
     plan.children = tuple((name, child) for name, child in children if child is not None)
     if isinstance(node.get("additionalProperties"), dict):
-        plan.extra = _defaults_plan(node["additionalProperties"], defs, memo)
+        plan.extra = _completion_plan(node["additionalProperties"], defs, memo)
+        plan.whole_extra = _integers_only(node["additionalProperties"], defs)
     if isinstance(node.get("items"), dict):
-        plan.items = _defaults_plan(node["items"], defs, memo)
+        plan.items = _completion_plan(node["items"], defs, memo)
         plan.whole_items = _integers_only(node["items"], defs)
     return None if plan.empty() else plan
 
 
-def _fill(payload: object, plan: _Defaults) -> None:
+def _complete(payload: object, plan: _Completion) -> None:
     if isinstance(payload, dict):
         for name in plan.integers:
             if type(payload.get(name)) is float:  # (accepted: a whole number)
                 payload[name] = int(payload[name])
         for name, child in plan.children:
             if name in payload:
-                _fill(payload[name], child)
+                _complete(payload[name], child)
         for name, default, immutable in plan.defaults:
             if name not in payload:
                 payload[name] = default if immutable else copy.deepcopy(default)
+        if plan.whole_extra:
+            for name, value in payload.items():
+                if name not in plan.names and type(value) is float:
+                    payload[name] = int(value)
         if plan.extra is not None:
             for name, value in payload.items():
                 if name not in plan.names:
-                    _fill(value, plan.extra)
+                    _complete(value, plan.extra)
     elif isinstance(payload, list):
         if plan.whole_items:
             payload[:] = [int(item) if type(item) is float else item for item in payload]
         if plan.items is not None:
             for item in payload:
-                _fill(item, plan.items)
+                _complete(item, plan.items)
 
 
 @functools.lru_cache(maxsize=256)
@@ -507,7 +526,7 @@ def _closed_text(text: str) -> str:
 MAX_INLINED_NODES = 10_000
 # A reference written out must be the node's only assertion (annotations may sit beside
 # it), and its target must not start a resource of its own (a base URI or anchors).
-_REFERENCE_ONLY = frozenset({"$ref", "$comment", "description", "title", "default", "examples"})
+_REFERENCE_ONLY = ANNOTATIONS | {"$ref"}
 _RESOURCE_KEYWORDS = frozenset({"$id", "$anchor", "$dynamicAnchor", "$schema"})
 # Schemas kept as written: "$defs" for the references left (recursion), and the schemas a
 # refusal's message prints ("should not be valid under {...}", "is valid under each of").
