@@ -47,7 +47,7 @@ from emulator.codes import INVALID_REQUEST
 from emulator.config import Config, bundled_schemas_dir
 from emulator.contract import Contract, load_contract
 from emulator.contract.loader import ContractError
-from emulator.contract.model_shapes import ModelShapes
+from emulator.contract.model_shapes import attach_shapes
 from emulator.contract.openapi import DocumentMode, build_openapi
 from emulator.coverage import CoverageRecorder
 from emulator.domain.clock import Clock, ManualClock, SystemClock
@@ -90,16 +90,15 @@ ROOT_ROUTES: RouteTable = [
 ]
 
 
-def _model_shapes(schemas_dir: Path) -> ModelShapes | None:
-    """The bundled contract's shapes when ``schemas_dir`` is a folder of one's own."""
+def _attach_shapes(contract: Contract, schemas_dir: Path) -> None:
+    """What the domain can take, when ``schemas_dir`` is a folder of one's own."""
     bundled = bundled_schemas_dir()
     if schemas_dir.resolve() == bundled.resolve():
-        return None
+        return
     try:
-        return ModelShapes(load_contract(bundled))
+        attach_shapes(contract, load_contract(bundled))
     except ContractError as error:
         log.warning("no check of bodies against what the emulator models: %s", error)
-        return None
 
 
 def create_app(config: Config, *, clock: Clock | None = None) -> web.Application:
@@ -127,7 +126,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app.middlewares.append(observer(app))
     app[keys.CONFIG] = config
     app[keys.CONTRACT] = contract
-    app[keys.MODEL_SHAPES] = _model_shapes(config.schemas_dir)
+    _attach_shapes(contract, config.schemas_dir)
     # Strict authentication keeps each account's buckets its own on the ModelArts side too.
     access = None
     if config.auth == "strict":

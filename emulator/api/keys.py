@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from emulator.auth.identity import Identities
     from emulator.config import Config
     from emulator.contract import Contract, Operation
-    from emulator.contract.model_shapes import ModelShapes
     from emulator.coverage import CoverageRecorder
     from emulator.domain.service import Emulator
     from emulator.domain.timeline import Timeline
@@ -35,8 +34,6 @@ class Endpoints:
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 CONTRACT: web.AppKey[Contract] = web.AppKey("contract")
-# The bundled contract's shapes, when the contract served is a folder of one's own.
-MODEL_SHAPES: web.AppKey[ModelShapes | None] = web.AppKey("model_shapes")
 EMULATOR: web.AppKey[Emulator] = web.AppKey("emulator")
 OBS_APP: web.AppKey[web.Application] = web.AppKey("obs_app")
 OBS_STORE: web.AppKey[DeferredStore] = web.AppKey("obs_store")

@@ -176,19 +176,16 @@ def _refuse(request: web.Request, violations: list, *, preface: str = "") -> Non
     raise ModelArtsError(INVALID_REQUEST, detail=detail)
 
 
-def _shapes_check(request: web.Request, part: str) -> Callable[[object], list[Violation]] | None:
+def _shapes_check(operation: Operation, part: str) -> Callable[[object], list[Violation]] | None:
     """What of a payload a schemas folder of one's own admits but the domain cannot take
     (emulator/contract/model_shapes.py); an accepted payload is completed as lenient mode
     completes one of the bundled contract (defaults, strings and ``5.0`` as numbers). None
     for the bundled contract."""
-    shapes = keys.shared(request, keys.MODEL_SHAPES)
-    if shapes is None:
-        return None
-    return functools.partial(shapes.violations, operation_of(request).operation_id, part)
+    shapes = operation.shapes
+    return None if shapes is None else functools.partial(shapes.violations, part)
 
 
-def _modelled(request: web.Request, part: str, payload: object) -> None:
-    check = _shapes_check(request, part)
+def _refuse_unmodelled(request: web.Request, check: Callable | None, payload: object) -> None:
     violations = [] if check is None else check(payload)
     if violations:
         _refuse(request, violations, preface=UNMODELLED)
@@ -202,7 +199,8 @@ async def request_body(request: web.Request, *, objects: tuple[str, ...] = ()) -
     """
     strict = is_strict(request, keys.shared(request, keys.CONFIG).strict)
     raw = await _received(request, strict)
-    validator = operation_of(request).validator("request")
+    operation = operation_of(request)
+    validator = operation.validator("request")
     # The same raw body (with the same absent objects) gets the same answer, known
     # before it is parsed again: the same refusal, or the same body as it was accepted.
     source = (objects, raw)
@@ -212,9 +210,10 @@ async def request_body(request: web.Request, *, objects: tuple[str, ...] = ()) -
             violations, accepted = known
             if violations:
                 _refuse(request, violations)
-            _modelled(request, "request", accepted)  # (at most 4 KiB: on the loop)
+            if operation.shapes is not None:  # (at most 4 KiB: on the loop)
+                _refuse_unmodelled(request, _shapes_check(operation, "request"), accepted)
             return accepted
-    check = (raw, strict, objects, validator, source, _shapes_check(request, "request"))
+    check = (raw, strict, objects, validator, source, _shapes_check(operation, "request"))
     if len(raw) > OFF_LOOP_BYTES:  # parsing and checking take a while: let others be served
         body, violations, preface = await asyncio.to_thread(_checked, *check)
     else:
@@ -253,10 +252,12 @@ def request_query(request: web.Request) -> dict:
     strict mode also refuses parameters the page does not list.
     """
     strict = is_strict(request, keys.shared(request, keys.CONFIG).strict)
-    validator = operation_of(request).validator("query")
+    operation = operation_of(request)
+    validator = operation.validator("query")
     query = {name: request.query.getone(name) for name in request.query}
+    shapes_check = _shapes_check(operation, "query")
     if validator is None:
-        _modelled(request, "query", query)
+        _refuse_unmodelled(request, shapes_check, query)
         return query
     violations = validator.validate(query, strict=False)
     documented = validator.schema.get("properties", {})
@@ -271,5 +272,5 @@ def request_query(request: web.Request) -> dict:
     for name, schema in documented.items():
         if name not in query and "default" in schema:
             query[name] = schema["default"]
-    _modelled(request, "query", query)
+    _refuse_unmodelled(request, shapes_check, query)
     return query

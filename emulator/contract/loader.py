@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from emulator.contract.responses import ResponseCompleter
 from emulator.contract.schema_positions import (
@@ -30,6 +31,9 @@ try:
 except ImportError:  # pragma: no cover
     regex_parser = None
 
+if TYPE_CHECKING:
+    from emulator.contract.model_shapes import OperationShapes
+
 log = logging.getLogger("emulator.contract")
 
 
@@ -45,6 +49,8 @@ class Operation:
     schemas: dict[str, dict] = field(default_factory=dict)
     validators: dict[str, PayloadValidator] = field(default_factory=dict)
     completers: dict[int, ResponseCompleter] = field(default_factory=dict)
+    # In a folder of one's own: what the domain can take (emulator/contract/model_shapes.py).
+    shapes: OperationShapes | None = None
 
     def validator(self, part: str) -> PayloadValidator | None:
         """The validator for ``request``, ``query`` or ``response-<status>``."""

@@ -11,7 +11,7 @@ without the limits a folder may well loosen (lengths, ranges, patterns, formats)
 
 from __future__ import annotations
 
-from emulator.contract.loader import Contract
+from emulator.contract.loader import Contract, Operation
 from emulator.contract.schema_positions import with_subschemas
 from emulator.contract.validation import PayloadValidator, Violation
 
@@ -38,28 +38,35 @@ _SHAPE_KEYWORDS = frozenset(
 )
 
 
-class ModelShapes:
-    """The bundled contract's shapes, per operation and part (``request``, ``query``)."""
+class OperationShapes:
+    """The bundled contract's shapes of one operation, per part (``request``, ``query``)."""
 
-    def __init__(self, bundled: Contract) -> None:
+    def __init__(self, bundled: Operation) -> None:
         self._bundled = bundled
-        self._validators: dict[tuple[str, str], PayloadValidator | None] = {}
+        self._validators: dict[str, PayloadValidator | None] = {}
 
-    def violations(self, operation_id: str, part: str, payload: object) -> list[Violation]:
+    def violations(self, part: str, payload: object) -> list[Violation]:
         """What of ``payload`` the domain cannot take. An accepted payload is completed as
         lenient mode completes one of the bundled contract: absent documented defaults
-        filled in, a whole number written ``5.0`` made the integer the contract has."""
-        key = (operation_id, part)
-        if key not in self._validators:
-            operation = self._bundled.operations.get(operation_id)
-            schema = operation.schemas.get(part) if operation is not None else None
-            self._validators[key] = (
+        filled in, strings and ``5.0`` made the numbers the contract has."""
+        if part not in self._validators:
+            schema = self._bundled.schemas.get(part)
+            self._validators[part] = (
                 PayloadValidator(shape_of(schema), complete_accepted=True)
                 if isinstance(schema, dict)
                 else None
             )
-        validator = self._validators[key]
+        validator = self._validators[part]
         return [] if validator is None else validator.validate(payload, strict=False)
+
+
+def attach_shapes(contract: Contract, bundled: Contract) -> None:
+    """Give each operation of ``contract`` (a folder of one's own) the shapes of its twin
+    in ``bundled``: a memo like the contract's others, the same for every app."""
+    for operation_id, operation in contract.operations.items():
+        twin = bundled.operations.get(operation_id)
+        if operation.shapes is None and twin is not None:
+            operation.shapes = OperationShapes(twin)
 
 
 def shape_of(schema: dict) -> dict:
