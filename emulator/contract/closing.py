@@ -47,8 +47,9 @@ log = logging.getLogger("emulator.contract")
 # written (closing inside could widen what the schema accepts). Ordered: a definition
 # referenced in two ways is read the lower way.
 AS_WRITTEN, PART, VALUE = 0, 1, 2
-# Of those, the ones whose schemas are closed as parts (closing an "if" or one "oneOf"
-# branch could let more bodies through: fewer matches of oneOf, another branch taken).
+# Of the keywords holding parts (PART_KEYWORDS), those whose schemas are closed as parts
+# (closing an "if" or a "oneOf" branch could let more bodies through: fewer matches of
+# oneOf, another branch taken).
 _CLOSABLE_PARTS = frozenset({"allOf", "anyOf", "then", "else", "dependentSchemas"})
 # Keywords describing an object's fields or an array's items, by what they describe: a
 # named field, any field, any item ("slots" of a value, for telling parts that overlap).
