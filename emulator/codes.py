@@ -45,6 +45,7 @@ INVALID_MODEL = "ModelArts.4934"
 
 # Intelligent tasks
 NO_LABELED_SAMPLES = "ModelArts.4405"
+LABEL_NOT_FOUND = "ModelArts.4410"
 TOO_FEW_PER_LABEL = "ModelArts.4406"
 NO_UNLABELED_SAMPLES = "ModelArts.4407"
 TOO_MANY_RUNNING = "ModelArts.4409"

@@ -16,6 +16,7 @@ from emulator.codes import (
     DATASET_MISSING,
     INVALID_PATH,
     INVALID_REQUEST,
+    LABEL_NOT_FOUND,
     SAMPLE_MISSING,
 )
 from emulator.domain.clock import ManualClock
@@ -288,10 +289,10 @@ def test_update_labels_without_attributes_keeps_them(datasets):
     assert dataset.label("rose").attributes == [{"name": "kept"}]
 
 
-def test_update_of_an_unknown_label_is_refused(datasets):
+def test_update_of_an_unknown_label_is_refused_as_not_found(datasets):
     dataset = create(datasets, labels=[{"name": "rose"}])
 
-    with refused_with(INVALID_REQUEST):
+    with refused_with(LABEL_NOT_FOUND):
         datasets.update(PROJECT, dataset.dataset_id, {"update_labels": [{"name": "lily"}]})
 
 

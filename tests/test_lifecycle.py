@@ -123,6 +123,7 @@ async def test_succeeded_task_labels_every_unlabeled_sample_for_confirmation(sto
     for sample in auto["samples"]:
         assert sample["sample_status"] == "__UNCHECK__"
         assert sample["labels"][0]["name"] in ("cat", "dog")
+        assert sample["labels"][0]["annotated_by"] == "auto"  # (the table's options: human, auto)
         assert 0 <= sample["labels"][0]["score"] <= 1
         assert "@modelarts:hard" in sample["metadata"]
     one = auto["samples"][0]

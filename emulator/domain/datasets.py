@@ -19,6 +19,7 @@ from emulator.codes import (
     DATASET_MISSING,
     INVALID_PATH,
     INVALID_REQUEST,
+    LABEL_NOT_FOUND,
     OBS_ACCESS,
     SAMPLE_MISSING,
 )
@@ -197,7 +198,8 @@ class Datasets:
             existing = dataset.label(change.get("name", ""))
             if existing is None:
                 raise ModelArtsError(
-                    INVALID_REQUEST, detail=f"update_labels: no label named {change.get('name')!r}"
+                    LABEL_NOT_FOUND,
+                    detail=f"(update_labels: no label named {change.get('name')!r})",
                 )
             existing.property.update(change.get("property") or {})
             existing.attributes = change.get("attributes", existing.attributes)

@@ -41,10 +41,13 @@ ANNOTATION_TYPES = {
 }
 # The built-in model the service names for active learning (as in the task list examples).
 ACTIVE_LEARNING_MODEL = {"model_name": "Supervisory", "model_version": "0.0.1"}
+# Who labeled, as a manifest line says it (the user guide's manifest format) ...
 ANNOTATED_BY = {
     TaskType.AUTO_LABEL: "modelarts/active-learning",
     TaskType.PRE_LABEL: "modelarts/pre-label",
 }
+# ... and as the API's sample label says it (its options: human, auto).
+AUTO_LABELED = "auto"
 
 
 def apply(
@@ -137,7 +140,7 @@ def _label(
                 "name": name,
                 "type": label_type,
                 "id": str(names.index(name) + 1),
-                "annotated_by": ANNOTATED_BY[task.task_type],
+                "annotated_by": AUTO_LABELED,
                 "property": {
                     "@modelarts:hard": "true" if hard else "false",
                     "@modelarts:hard_coefficient": str(coefficient),
