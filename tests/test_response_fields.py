@@ -9,6 +9,7 @@ A field the table does not list is left out, where the table describes the objec
 from __future__ import annotations
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from emulator.api import keys
 from tests.conftest import DEMO_DATASET, DEMO_PROJECT, TASKS_URL
@@ -129,3 +130,67 @@ async def test_fields_a_folders_open_response_object_allows_are_answered(tmp_pat
     task = await (await client.get(f"{TASKS_URL}/{(await started.json())['task_id']}")).json()
 
     assert task["config"]["team_note"] == "kept"
+
+
+@pytest.fixture
+async def pre_labeled(make_client):
+    """The demo dataset after a pre-labeling task and an auto-grouping saved to samples."""
+    client = await make_client(clock="manual")
+    inference = [{"specification": "modelarts.vm.cpu.2u", "instance_count": 1}]
+    labeled = await client.post(
+        f"{BASE}/tasks",
+        json={
+            "task_type": "pre-label",
+            "model_id": "c4989033-7584-44ee-a180-1c476b810e46",
+            "config": {"inf_config_list": inference},
+        },
+    )
+    grouped = await client.post(
+        f"{BASE}/tasks",
+        json={
+            "task_type": "auto-grouping",
+            "config": {"n_clusters": 2, "result_type": 1, "property": "size_group"},
+        },
+    )
+    assert (labeled.status, grouped.status) == (200, 200), await labeled.text()
+    await client.post("/_emulator/clock/advance", json={"seconds": 600})
+    client.task_id = (await labeled.json())["task_id"]
+    return client
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "url"),
+    [
+        ("ListDatasets", f"/v2/{DEMO_PROJECT}/datasets"),
+        ("DescDataset", BASE),
+        ("ListLabels", f"{BASE}/data-annotations/labels"),
+        ("GetDatasetStats", f"{BASE}/data-annotations/stats"),
+        ("ListSamples", f"{BASE}/data-annotations/samples"),
+        ("DescribeSample", f"{BASE}/data-annotations/samples/{{sample}}"),
+        ("ListAutoAnnotationSamples", f"{BASE}/auto-annotations/samples"),
+        ("DescribeAutoAnnotationSample", f"{BASE}/auto-annotations/samples/{{auto_sample}}"),
+        ("ListTasks", f"{BASE}/tasks"),
+        ("AutoAnnotationProgress", f"{BASE}/tasks/{{task}}"),
+    ],
+)
+async def test_every_answer_fits_the_published_strict_document(pre_labeled, operation_id, url):
+    # What /openapi.json publishes is what answers hold: a pre-labeling task's config says
+    # algorithm_type supervisory, its labels annotated_by auto, and sample metadata carries
+    # the grouping saved to samples (attribute bags stay open in answers).
+    client = pre_labeled
+    if "{sample}" in url:
+        url = url.format(sample=await _first_id(client, f"{BASE}/data-annotations/samples"))
+    elif "{auto_sample}" in url:
+        url = url.format(auto_sample=await _first_id(client, f"{BASE}/auto-annotations/samples"))
+    elif "{task}" in url:
+        url = url.format(task=client.task_id)
+    document = await (await client.get("/openapi.json")).json()
+    schema = {
+        "$ref": f"#/components/schemas/{operation_id}.response-200",
+        "components": document["components"],
+    }
+
+    answer = await (await client.get(url)).json()
+
+    errors = [error.message for error in Draft202012Validator(schema).iter_errors(answer)]
+    assert errors == []

@@ -80,8 +80,12 @@ class _Reading:
     shared: dict[str, frozenset] = field(default_factory=dict)
 
 
-def closed(schema: dict) -> dict:
+def closed(schema: dict, *, open_bags: bool = False) -> dict:
     """A copy of ``schema`` in which every documented object refuses undocumented fields.
+
+    ``open_bags``: attribute bags (objects whose documented fields are all ``@``-named
+    attributes: label properties, sample metadata) stay open, as answers read them: they
+    carry the attributes that were set, an auto-grouping's result among them.
 
     A schema with a reference that is not to one of its ``$defs`` by plain name is left
     as written: where its target is used cannot be told here (the contract loader refuses
@@ -90,7 +94,7 @@ def closed(schema: dict) -> dict:
     if not isinstance(schema, dict):
         return copy.deepcopy(schema)
     try:
-        return _Closing(schema).run()
+        return _Closing(schema, open_bags).run()
     except _NotPlain:
         return copy.deepcopy(schema)
     except (_TooLarge, RecursionError):
@@ -102,8 +106,9 @@ def closed(schema: dict) -> dict:
 
 
 class _Closing:
-    def __init__(self, schema: dict) -> None:
+    def __init__(self, schema: dict, open_bags: bool) -> None:
         self.root = schema
+        self.open_bags = open_bags
         definitions = schema.get("$defs")
         self.definitions: dict = definitions if isinstance(definitions, dict) else {}
         self.reading = _Reading(way=dict.fromkeys(self.definitions, VALUE))
@@ -180,6 +185,8 @@ class _Closing:
 
         result = with_subschemas_at(node, child, data=self.data)
         if result.keys() & {"additionalProperties", "unevaluatedProperties"}:
+            return result
+        if self.open_bags and is_attribute_bag(node):
             return result
         self._document_condition_fields(node, result)
         if form == "whole" and "properties" in result:
@@ -301,6 +308,12 @@ class _Closing:
             seen.add(name)
             return self._has_open_fields(self.definitions[name], seen)
         return False
+
+
+def is_attribute_bag(node: dict) -> bool:
+    """Whether ``node`` documents only ``@``-named attributes (``@modelarts:...``)."""
+    names = node.get("properties")
+    return isinstance(names, dict) and bool(names) and all(str(n).startswith("@") for n in names)
 
 
 def _unchanged(value: object) -> object:

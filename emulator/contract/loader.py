@@ -59,7 +59,9 @@ class Operation:
             # The router matches path parameters; nothing validates them. What a client
             # sends is completed (documented defaults); responses are only checked.
             complete = part in ("request", "query")
-            made = PayloadValidator(self.schemas[part], complete_accepted=complete)
+            made = PayloadValidator(
+                self.schemas[part], complete_accepted=complete, open_bags=not complete
+            )
             found = self.validators.setdefault(part, made)  # one wins if two threads race
         return found
 

@@ -92,7 +92,7 @@ def build_openapi(
     for operation_id in sorted(implemented):
         operation = contract.operations[operation_id]
         paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(
-            operation, components, reading
+            operation, components, reading, _ANSWER_READINGS[mode]
         )
     for route in extra_routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _extra(route, as_given)
@@ -136,7 +136,13 @@ def _converts_marked(node: object) -> object:
     return marked
 
 
+def _answers_closed(schema: dict) -> dict:
+    return closed(schema, open_bags=True)
+
+
+# How each mode reads a request's schemas and an answer's.
 _READINGS = {"strict": closed, "lenient": _converts_marked}
+_ANSWER_READINGS = {"strict": _answers_closed, "lenient": _converts_marked}
 _DESCRIPTIONS = {
     "strict": "Generated from the schemas the emulator validates with. "
     "This document is what strict mode enforces; /openapi.json?mode=lenient "
@@ -203,7 +209,10 @@ def _error_responses(schema: str) -> dict:
 
 
 def _operation(
-    operation: Operation, components: dict[str, dict], reading: Callable[[dict], object]
+    operation: Operation,
+    components: dict[str, dict],
+    reading: Callable[[dict], object],
+    answer_reading: Callable[[dict], object],
 ) -> dict:
     name = operation.operation_id
     # (Parameters are single values: closing leaves them as they are.)
@@ -232,7 +241,9 @@ def _operation(
             result["responses"][str(status)] = {"description": "Success, no body"}
             continue
         media = {
-            "schema": _register(f"{name}.{part}", operation.schemas[part], components, reading)
+            "schema": _register(
+                f"{name}.{part}", operation.schemas[part], components, answer_reading
+            )
         }
         examples = operation.examples.get("responses", {}).get(str(status)) or []
         if examples:

@@ -247,11 +247,19 @@ class PayloadValidator:
     """
 
     def __init__(
-        self, schema: dict, registry: Registry | None = None, *, complete_accepted: bool = False
+        self,
+        schema: dict,
+        registry: Registry | None = None,
+        *,
+        complete_accepted: bool = False,
+        open_bags: bool = False,
     ) -> None:
+        """``open_bags``: strict mode leaves attribute bags open (``closing.closed``), as
+        for answers."""
         self._registry = registry or Registry()
         self.schema = schema
         self.complete_accepted = complete_accepted
+        self.open_bags = open_bags
         self._text = json.dumps(schema, sort_keys=True)
         # Made when a mode first needs them (most apps never see strict mode or a refusal).
         self._explainers: dict[bool, Draft202012Validator] = {}
@@ -264,14 +272,14 @@ class PayloadValidator:
         self._fast[strict] = _compiled(self._schema_text(strict))
 
     def _schema_text(self, strict: bool) -> str:
-        return _closed_text(self._text) if strict else self._text
+        return _closed_text(self._text, self.open_bags) if strict else self._text
 
     def _explainer(self, strict: bool) -> Draft202012Validator:
         found = self._explainers.get(strict)
         if found is None:
             # (A node's violations are listed in the order of its keywords: as written in
             # lenient mode, in the closed schema's order in strict mode.)
-            text = _closed_text(self._text) if strict else json.dumps(self.schema)
+            text = _closed_text(self._text, self.open_bags) if strict else json.dumps(self.schema)
             made = ContractValidator(_explaining(text), registry=self._registry)
             found = self._explainers.setdefault(strict, made)  # (one wins if threads race)
         return found
@@ -515,10 +523,10 @@ def _complete(payload: object, plan: _Completion) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _closed_text(text: str) -> str:
+def _closed_text(text: str, open_bags: bool = False) -> str:
     """``closed`` of a schema given as JSON text, as JSON text (memoised: every app a test
     suite creates loads the same contract, and deep-copying it was most of that cost)."""
-    return json.dumps(closed(json.loads(text)))
+    return json.dumps(closed(json.loads(text), open_bags=open_bags))
 
 
 # Nodes an explaining schema may have, in all, when its references are written out (a
