@@ -296,6 +296,33 @@ def test_update_of_an_unknown_label_is_refused_as_not_found(datasets):
         datasets.update(PROJECT, dataset.dataset_id, {"update_labels": [{"name": "lily"}]})
 
 
+def test_a_refused_update_changes_nothing(datasets):
+    dataset = create(datasets, labels=[{"name": "rose"}])
+    update = {
+        "dataset_name": "renamed",
+        "add_labels": [{"name": "tulip"}],
+        "update_labels": [{"name": "lily"}],
+    }
+
+    with refused_with(LABEL_NOT_FOUND):
+        datasets.update(PROJECT, dataset.dataset_id, update)
+
+    assert dataset.name != "renamed"
+    assert [label.name for label in dataset.labels] == ["rose"]
+
+
+def test_an_update_may_change_a_label_it_adds(datasets):
+    dataset = create(datasets, labels=[{"name": "rose"}])
+    update = {
+        "add_labels": [{"name": "tulip"}],
+        "update_labels": [{"name": "tulip", "property": {"@modelarts:color": "#ff0000"}}],
+    }
+
+    datasets.update(PROJECT, dataset.dataset_id, update)
+
+    assert dataset.label("tulip").property == {"@modelarts:color": "#ff0000"}
+
+
 def test_update_deletes_labels_by_name(datasets):
     dataset = create(datasets, labels=[{"name": "rose"}, {"name": "tulip"}])
 

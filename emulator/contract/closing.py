@@ -81,7 +81,8 @@ class _Reading:
 
 
 def closed(schema: dict, *, open_bags: bool = False) -> dict:
-    """A copy of ``schema`` in which every documented object refuses undocumented fields.
+    """A copy of ``schema`` in which every documented object refuses undocumented fields
+    (but attribute bags, when ``open_bags``).
 
     ``open_bags``: attribute bags (objects whose documented fields are all ``@``-named
     attributes: label properties, sample metadata) stay open, as answers read them: they

@@ -60,7 +60,9 @@ class Operation:
             # sends is completed (documented defaults); responses are only checked.
             complete = part in ("request", "query")
             made = PayloadValidator(
-                self.schemas[part], complete_accepted=complete, open_bags=not complete
+                self.schemas[part],
+                complete_accepted=complete,
+                open_bags=part.startswith("response-"),  # (as answers read them)
             )
             found = self.validators.setdefault(part, made)  # one wins if two threads race
         return found

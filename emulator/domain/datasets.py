@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import unicodedata
 from collections.abc import Iterable
+from typing import cast
 
 from emulator.codes import (
     BUCKET_MISSING,
@@ -188,6 +189,15 @@ class Datasets:
         return dataset
 
     def _update(self, dataset: Dataset, request: dict) -> None:
+        # Refused before anything changes: an update is all or nothing.
+        added = [_check_label(label) for label in request.get("add_labels") or []]
+        known = {label.name for label in dataset.labels} | set(added)
+        for change in request.get("update_labels") or []:
+            if change.get("name", "") not in known:
+                raise ModelArtsError(
+                    LABEL_NOT_FOUND,
+                    detail=f"(update_labels: no label named {change.get('name')!r})",
+                )
         if "dataset_name" in request:
             dataset.name = request["dataset_name"]
         if "description" in request:
@@ -195,12 +205,7 @@ class Datasets:
         for label in request.get("add_labels") or []:
             self._add_label(dataset, label)
         for change in request.get("update_labels") or []:
-            existing = dataset.label(change.get("name", ""))
-            if existing is None:
-                raise ModelArtsError(
-                    LABEL_NOT_FOUND,
-                    detail=f"(update_labels: no label named {change.get('name')!r})",
-                )
+            existing = cast(Label, dataset.label(change["name"]))
             existing.property.update(change.get("property") or {})
             existing.attributes = change.get("attributes", existing.attributes)
         removed = {removal.get("name") for removal in request.get("delete_labels") or []}

@@ -42,7 +42,7 @@ ANNOTATION_TYPES = {
 # The built-in model the service names for active learning (as in the task list examples).
 ACTIVE_LEARNING_MODEL = {"model_name": "Supervisory", "model_version": "0.0.1"}
 # Who labeled, as a manifest line says it (the user guide's manifest format) ...
-ANNOTATED_BY = {
+MANIFEST_ANNOTATED_BY = {
     TaskType.AUTO_LABEL: "modelarts/active-learning",
     TaskType.PRE_LABEL: "modelarts/pre-label",
 }
@@ -203,7 +203,7 @@ def _manifest_line(
                     dataset.dataset_type, "modelarts/image_classification"
                 ),
                 "name": name,
-                "annotated-by": ANNOTATED_BY.get(task.task_type, "modelarts/active-learning"),
+                "annotated-by": MANIFEST_ANNOTATED_BY[task.task_type],
                 "confidence": score,
                 "hard": "true" if hard else "false",
                 "hard-coefficient": coefficient,
