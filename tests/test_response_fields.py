@@ -8,6 +8,8 @@ A field the table does not list is left out, where the table describes the objec
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -118,11 +120,16 @@ async def test_a_task_started_without_config_shows_the_documented_config(make_cl
 
 async def test_fields_a_folders_open_response_object_allows_are_answered(tmp_path, make_client):
     # Answers leave out what their table does not list only where the table closes nothing
-    # off: here the folder's task config takes any further field.
+    # off: here the folder's task start documents a further config field, and the task's
+    # answer takes any further config field.
     def open_config(schema: dict) -> None:
         schema["$defs"]["SmartTaskConfig"]["additionalProperties"] = True
 
     schemas = schemas_with(tmp_path / "s", "AutoAnnotationProgress.response-200.json", open_config)
+    start = schemas / "CreateTask.request.json"
+    schema = json.loads(start.read_text(encoding="utf-8"))
+    schema["$defs"]["SmartTaskConfig"]["properties"]["team_note"] = {"type": "string"}
+    start.write_text(json.dumps(schema), encoding="utf-8")
     client = await make_client(schemas_dir=schemas)
     config = {"algorithm_type": "fast", "team_note": "kept"}
 
@@ -194,3 +201,21 @@ async def test_every_answer_fits_the_published_strict_document(pre_labeled, oper
 
     errors = [error.message for error in Draft202012Validator(schema).iter_errors(answer)]
     assert errors == []
+
+
+async def test_a_nested_field_the_request_table_does_not_list_is_ignored(tmp_path, make_client):
+    # Lenient mode takes it and forgets it, as the service does: even an answer that would
+    # take any further config field has none to show.
+    def open_config(schema: dict) -> None:
+        schema["$defs"]["SmartTaskConfig"]["additionalProperties"] = True
+
+    schemas = schemas_with(tmp_path / "s", "AutoAnnotationProgress.response-200.json", open_config)
+    client = await make_client(schemas_dir=schemas)
+    config = {"algorithm_type": "fast", "team_note": "ignored"}
+
+    started = await client.post(TASKS_URL, json={"task_type": "auto-label", "config": config})
+    task = await (await client.get(f"{TASKS_URL}/{(await started.json())['task_id']}")).json()
+
+    assert started.status == 200
+    assert task["config"]["algorithm_type"] == "fast"
+    assert "team_note" not in task["config"]

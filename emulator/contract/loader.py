@@ -62,6 +62,7 @@ class Operation:
             made = PayloadValidator(
                 self.schemas[part],
                 complete_accepted=complete,
+                drop_undocumented=part == "request",
                 open_bags=part.startswith("response-"),  # (as answers read them)
             )
             found = self.validators.setdefault(part, made)  # one wins if two threads race

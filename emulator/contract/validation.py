@@ -31,11 +31,12 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
-from emulator.contract.closing import closed
+from emulator.contract.closing import closed, is_attribute_bag
 from emulator.contract.schema_positions import (
     ANNOTATIONS,
     ANY_FIELD_KEYWORDS,
     NEWER_THAN_DRAFT_7,
+    PART_KEYWORDS,
     definition_name,
     parts_of,
     schema_nodes,
@@ -252,13 +253,17 @@ class PayloadValidator:
         registry: Registry | None = None,
         *,
         complete_accepted: bool = False,
+        drop_undocumented: bool = False,
         open_bags: bool = False,
     ) -> None:
-        """``open_bags``: strict mode leaves attribute bags open (``closing.closed``), as
-        for answers."""
+        """``drop_undocumented``: completing an accepted payload also drops the fields its
+        nested objects' schemas do not list (lenient mode ignores them, as the service
+        does); ``open_bags``: strict mode leaves attribute bags open (``closing.closed``),
+        as for answers."""
         self._registry = registry or Registry()
         self.schema = schema
         self.complete_accepted = complete_accepted
+        self.drop_undocumented = drop_undocumented
         self.open_bags = open_bags
         self._text = json.dumps(schema, sort_keys=True)
         # Made when a mode first needs them (most apps never see strict mode or a refusal).
@@ -308,8 +313,7 @@ class PayloadValidator:
         violations = self._check(payload, strict)
         if not violations and self.complete_accepted:
             if self._completion is None:
-                plan = _completion_plan(self.schema, self.schema.get("$defs", {}), {})
-                self._completion = plan or _Completion()
+                self._completion = self._completion_for(self.schema)
             _complete(payload, self._completion)
         if _rememberable(source):
             if violations:
@@ -322,6 +326,15 @@ class PayloadValidator:
                 if kept is not None and len(kept) <= MAX_REMEMBERED_PAYLOAD_BYTES:
                     self._remember(strict, source, kept)
         return violations
+
+    def _completion_for(self, schema: dict) -> _Completion:
+        # The root's own undocumented fields stay: the service reads some the request
+        # tables leave out (a task start's type and export_type).
+        drops = self.drop_undocumented and not _composed(schema)
+        plan = _completion_plan(schema, schema.get("$defs", {}), {}, drops=drops)
+        if plan is not None and plan.drops:
+            plan.drops = False  # (a fresh plan: nothing else shares the root's)
+        return plan or _Completion()
 
     def _remember(self, strict: bool, source: tuple, outcome: tuple | bytes) -> None:
         """Keep ``outcome``; the oldest goes when full. Apps of one process share a
@@ -415,6 +428,7 @@ class _Completion:
     __slots__ = (
         "children",
         "defaults",
+        "drops",
         "extra",
         "integers",
         "items",
@@ -432,6 +446,7 @@ class _Completion:
         self.items: _Completion | None = None
         self.whole_items = False
         self.whole_extra = False
+        self.drops = False
 
     def empty(self) -> bool:
         return not (
@@ -442,6 +457,7 @@ class _Completion:
             or self.items
             or self.whole_items
             or self.whole_extra
+            or self.drops
         )
 
 
@@ -469,8 +485,11 @@ def _integers_only(node: object, defs: dict) -> bool:
     return "integer" in kinds and all(kind in ("integer", "null") for kind in kinds)
 
 
-def _completion_plan(node: dict, defs: dict, memo: dict[int, _Completion]) -> _Completion | None:
-    """The plan for ``node``, or None when nothing below it has a default or an integer."""
+def _completion_plan(
+    node: dict, defs: dict, memo: dict[int, _Completion], *, drops: bool
+) -> _Completion | None:
+    """The plan for ``node``, or None when nothing below it has a default or an integer
+    (or, when ``drops``, an object whose undocumented fields are dropped)."""
     node = _resolved(node, defs)
     if id(node) in memo:  # a recursive schema refers back to a node being planned
         return memo[id(node)]
@@ -478,25 +497,54 @@ def _completion_plan(node: dict, defs: dict, memo: dict[int, _Completion]) -> _C
     properties = node.get("properties")
     properties = properties if isinstance(properties, dict) else {}
     plan.names = frozenset(properties)
+    plan.drops = drops and bool(properties) and _fields_in_one_place(node)
+    plan.drops = plan.drops and not is_attribute_bag(node)
     plan.defaults = tuple(
         (name, child["default"], isinstance(child["default"], _IMMUTABLE))
         for name, child in properties.items()
         if isinstance(child, dict) and "default" in child
     )
     plan.integers = tuple(name for name, child in properties.items() if _integers_only(child, defs))
-    children = ((name, _completion_plan(child, defs, memo)) for name, child in properties.items())
+    children = (
+        (name, _completion_plan(child, defs, memo, drops=drops))
+        for name, child in properties.items()
+    )
     plan.children = tuple((name, child) for name, child in children if child is not None)
     if isinstance(node.get("additionalProperties"), dict):
-        plan.extra = _completion_plan(node["additionalProperties"], defs, memo)
+        plan.extra = _completion_plan(node["additionalProperties"], defs, memo, drops=drops)
         plan.whole_extra = _integers_only(node["additionalProperties"], defs)
     if isinstance(node.get("items"), dict):
-        plan.items = _completion_plan(node["items"], defs, memo)
+        plan.items = _completion_plan(node["items"], defs, memo, drops=drops)
         plan.whole_items = _integers_only(node["items"], defs)
     return None if plan.empty() else plan
 
 
+def _fields_in_one_place(node: dict) -> bool:
+    return not (
+        node.keys() & _ELSEWHERE
+        or node.get("additionalProperties", False) is not False
+        or node.get("unevaluatedProperties", False) is not False
+    )
+
+
+# Keywords beside which an object's fields may be described elsewhere too.
+_ELSEWHERE = PART_KEYWORDS | {"patternProperties", "$ref"}
+
+
+def _composed(schema: dict) -> bool:
+    """Whether any object of ``schema`` has its fields described in parts (then no field
+    is dropped anywhere: a part may document it)."""
+    return any(
+        node.keys() & PART_KEYWORDS or ("$ref" in node and node.keys() - _REFERENCE_ONLY)
+        for node in schema_nodes(schema)
+    )
+
+
 def _complete(payload: object, plan: _Completion) -> None:
     if isinstance(payload, dict):
+        if plan.drops and not payload.keys() <= plan.names:
+            for name in [name for name in payload if name not in plan.names]:
+                del payload[name]
         for name in plan.integers:
             if type(payload.get(name)) is float:  # (accepted: a whole number)
                 payload[name] = int(payload[name])
