@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import sys
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
@@ -190,10 +191,13 @@ class Journal:
         self.max_bytes = max_bytes
         self.bytes = 0
         self._ids = itertools.count(1)
-        # Each entry as rendered when first read, by id: rendering masks and re-encodes its
-        # body (milliseconds for a 16 KB JSON body), and the console reads every entry
-        # every two seconds. Dropped with the entry.
-        self._rendered: dict[int, dict] = {}
+        # Each entry as rendered when first read, by id, with the bytes its body text takes:
+        # rendering masks and re-encodes the body (milliseconds for a 16 KB JSON body), and
+        # the console reads every entry every two seconds. Dropped with the entry; kept for
+        # at most ``max_bytes`` of body text (a text of CJK or emoji takes up to 4 bytes a
+        # character: past the budget, an entry is rendered at each read instead).
+        self._rendered: dict[int, tuple[dict, int]] = {}
+        self.rendered_bytes = 0
 
     @property
     def enabled(self) -> bool:
@@ -218,16 +222,23 @@ class Journal:
         ):
             dropped_id, _, _, dropped_cost = self._entries.popleft()
             self.bytes -= dropped_cost
-            self._rendered.pop(dropped_id, None)
+            _, rendered_cost = self._rendered.pop(dropped_id, (None, 0))
+            self.rendered_bytes -= rendered_cost
 
     def entries(self) -> list[dict]:
         """Every entry, oldest first, each a new dict the caller may add keys to."""
         rendered = self._rendered
         shown = []
         for entry_id, entry, size, _ in self._entries:
-            done = rendered.get(entry_id)
-            if done is None:
-                done = rendered[entry_id] = entry.render(entry_id, size)
+            known = rendered.get(entry_id)
+            if known is None:
+                done = entry.render(entry_id, size)
+                cost = sys.getsizeof(done["body"]) if done["body"] else 0
+                if self.rendered_bytes + cost <= self.max_bytes:
+                    rendered[entry_id] = (done, cost)
+                    self.rendered_bytes += cost
+            else:
+                done = known[0]
             shown.append(dict(done))
         return shown
 
@@ -235,6 +246,7 @@ class Journal:
         self._entries.clear()
         self._rendered.clear()
         self.bytes = 0
+        self.rendered_bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

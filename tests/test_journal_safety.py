@@ -6,10 +6,19 @@ journal stays bounded by count and bytes, and secrets never show.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from emulator.api.control import journal as control_journal
-from emulator.journal import MASK, MAX_BODY_BYTES, MAX_JOURNAL_BYTES, MAX_RENDER_DEPTH
+from emulator.journal import (
+    MASK,
+    MAX_BODY_BYTES,
+    MAX_JOURNAL_BYTES,
+    MAX_RENDER_DEPTH,
+    Journal,
+    RecordedRequest,
+)
 from tests.conftest import TASKS_URL, load_example
 
 DEEP_ARRAY = b"[" * 900 + b"]" * 900
@@ -163,3 +172,21 @@ async def test_verify_refuses_to_walk_a_journal_past_its_schema_checks(client, m
     assert narrow.status == 200
     assert wide.status == 400
     assert "more than 50,000 schema checks" in (await wide.json())["error_msg"]
+
+
+def test_entries_kept_as_read_stay_within_the_journals_byte_budget():
+    # Read back, a dense JSON body grows by half (", " between items); the renderings kept
+    # for the console's next read are held to the journal's budget too.
+    journal = Journal(capacity=100, max_bytes=50_000)
+    body = json.dumps([1] * 4000, separators=(",", ":")).encode()
+    for number in range(20):
+        entry = RecordedRequest(number, "POST", "/v2/x", "", {}, body, 400, None, 1.0, "")
+        journal.record(entry, [])
+
+    first = journal.entries()
+    again = journal.entries()
+
+    assert first == again
+    assert len(first) == len(journal) > 1
+    assert all(shown["body"] == json.dumps([1] * 4000) for shown in first)
+    assert 0 < journal.rendered_bytes <= 50_000
