@@ -37,6 +37,7 @@ from emulator.contract.schema_positions import (
     ANY_FIELD_KEYWORDS,
     PART_KEYWORDS,
     definition_name,
+    is_attribute_bag,
     parts_of,
     with_subschemas_at,
 )
@@ -309,12 +310,6 @@ class _Closing:
             seen.add(name)
             return self._has_open_fields(self.definitions[name], seen)
         return False
-
-
-def is_attribute_bag(node: dict) -> bool:
-    """Whether ``node`` documents only ``@``-named attributes (``@modelarts:...``)."""
-    names = node.get("properties")
-    return isinstance(names, dict) and bool(names) and all(str(n).startswith("@") for n in names)
 
 
 def _unchanged(value: object) -> object:

@@ -14,7 +14,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from emulator.contract.schema_positions import ANNOTATIONS, PART_KEYWORDS
+from emulator.contract.schema_positions import (
+    ANNOTATIONS,
+    fields_in_one_place,
+    is_attribute_bag,
+)
 
 
 @dataclass
@@ -74,17 +78,6 @@ def _documented(value: dict, fields: dict) -> dict:
     return {name: given for name, given in value.items() if name in fields}
 
 
-def _described_in_one_place(schema: dict) -> bool:
-    return not (
-        schema.keys() & _DESCRIBED_ELSEWHERE
-        or schema.get("additionalProperties", False) is not False
-        or schema.get("unevaluatedProperties", False) is not False
-    )
-
-
-_DESCRIBED_ELSEWHERE = (PART_KEYWORDS | {"$ref", "patternProperties"}) - {"not"}
-
-
 class ResponseCompleter:
     """Completes a response body to the fields its schema documents: adds those it lacks,
     leaves out those the schema does not list."""
@@ -115,9 +108,9 @@ class ResponseCompleter:
             return self._built[key]
         properties = schema.get("properties")
         if properties:
-            if all(name.startswith("@") for name in properties):
+            if is_attribute_bag(schema):
                 return None
-            shape = _Shape(complete=complete, prune=prune and _described_in_one_place(schema))
+            shape = _Shape(complete=complete, prune=prune and fields_in_one_place(schema))
             for name, sub in properties.items():
                 shape.fields[name] = (sub.get("default"), self._build(sub, complete))
             return shape

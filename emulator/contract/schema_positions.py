@@ -134,6 +134,27 @@ def parts_of(node: dict) -> list[object]:
     return found
 
 
+def fields_in_one_place(node: dict) -> bool:
+    """Whether ``node``'s own ``properties`` are all the fields its object may have: no
+    part, reference or pattern beside them documents others, and no open
+    ``additionalProperties`` or ``unevaluatedProperties`` admits them."""
+    return not (
+        node.keys() & _DESCRIBED_ELSEWHERE
+        or node.get("additionalProperties", False) is not False
+        or node.get("unevaluatedProperties", False) is not False
+    )
+
+
+_DESCRIBED_ELSEWHERE = PART_KEYWORDS | {"$ref", "patternProperties"}
+
+
+def is_attribute_bag(node: dict) -> bool:
+    """Whether ``node`` documents only ``@``-named attributes (``@modelarts:...``: label
+    properties, sample metadata), where what is absent means "not set"."""
+    names = node.get("properties")
+    return isinstance(names, dict) and bool(names) and all(str(n).startswith("@") for n in names)
+
+
 def schema_nodes(root: dict) -> Iterator[dict]:
     """Every object schema in ``root``: itself and what its keywords hold, at any depth."""
     pending: list[object] = [root]

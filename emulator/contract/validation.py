@@ -31,13 +31,15 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry
 
-from emulator.contract.closing import closed, is_attribute_bag
+from emulator.contract.closing import closed
 from emulator.contract.schema_positions import (
     ANNOTATIONS,
     ANY_FIELD_KEYWORDS,
     NEWER_THAN_DRAFT_7,
     PART_KEYWORDS,
     definition_name,
+    fields_in_one_place,
+    is_attribute_bag,
     parts_of,
     schema_nodes,
     with_subschemas,
@@ -497,7 +499,7 @@ def _completion_plan(
     properties = node.get("properties")
     properties = properties if isinstance(properties, dict) else {}
     plan.names = frozenset(properties)
-    plan.drops = drops and bool(properties) and _fields_in_one_place(node)
+    plan.drops = drops and bool(properties) and fields_in_one_place(node)
     plan.drops = plan.drops and not is_attribute_bag(node)
     plan.defaults = tuple(
         (name, child["default"], isinstance(child["default"], _IMMUTABLE))
@@ -517,18 +519,6 @@ def _completion_plan(
         plan.items = _completion_plan(node["items"], defs, memo, drops=drops)
         plan.whole_items = _integers_only(node["items"], defs)
     return None if plan.empty() else plan
-
-
-def _fields_in_one_place(node: dict) -> bool:
-    return not (
-        node.keys() & _ELSEWHERE
-        or node.get("additionalProperties", False) is not False
-        or node.get("unevaluatedProperties", False) is not False
-    )
-
-
-# Keywords beside which an object's fields may be described elsewhere too.
-_ELSEWHERE = PART_KEYWORDS | {"patternProperties", "$ref"}
 
 
 def _composed(schema: dict) -> bool:
