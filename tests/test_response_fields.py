@@ -59,31 +59,35 @@ async def _first_id(client, url: str) -> str:
     return (await (await client.get(url)).json())["samples"][0]["sample_id"]
 
 
-@pytest.mark.parametrize(
-    ("operation_id", "url"),
-    [
-        ("ListDatasets", f"/v2/{DEMO_PROJECT}/datasets"),
-        ("DescDataset", BASE),
-        ("ListLabels", f"{BASE}/data-annotations/labels"),
-        ("GetDatasetStats", f"{BASE}/data-annotations/stats"),
-        ("ListSamples", f"{BASE}/data-annotations/samples"),
-        ("DescribeSample", f"{BASE}/data-annotations/samples/{{sample}}"),
-        ("ListAutoAnnotationSamples", f"{BASE}/auto-annotations/samples"),
-        ("DescribeAutoAnnotationSample", f"{BASE}/auto-annotations/samples/{{auto_sample}}"),
-        ("ListTasks", f"{BASE}/tasks"),
-        ("AutoAnnotationProgress", f"{BASE}/tasks/{{task}}"),
-    ],
-)
-async def test_every_documented_response_field_is_present(busy, operation_id, url):
+async def _resolved(client, url: str) -> str:
+    """``url`` (of ``ANSWERS``) with its id: the first sample, auto sample or the task."""
     if "{sample}" in url:
-        url = url.format(sample=await _first_id(busy, f"{BASE}/data-annotations/samples"))
-    elif "{auto_sample}" in url:
-        url = url.format(auto_sample=await _first_id(busy, f"{BASE}/auto-annotations/samples"))
-    elif "{task}" in url:
-        url = url.format(task=busy.task_id)
+        return url.format(sample=await _first_id(client, f"{BASE}/data-annotations/samples"))
+    if "{auto_sample}" in url:
+        return url.format(auto_sample=await _first_id(client, f"{BASE}/auto-annotations/samples"))
+    return url.format(task=client.task_id) if "{task}" in url else url
+
+
+# Every documented read of a dataset's state, by operation.
+ANSWERS = [
+    ("ListDatasets", f"/v2/{DEMO_PROJECT}/datasets"),
+    ("DescDataset", BASE),
+    ("ListLabels", f"{BASE}/data-annotations/labels"),
+    ("GetDatasetStats", f"{BASE}/data-annotations/stats"),
+    ("ListSamples", f"{BASE}/data-annotations/samples"),
+    ("DescribeSample", f"{BASE}/data-annotations/samples/{{sample}}"),
+    ("ListAutoAnnotationSamples", f"{BASE}/auto-annotations/samples"),
+    ("DescribeAutoAnnotationSample", f"{BASE}/auto-annotations/samples/{{auto_sample}}"),
+    ("ListTasks", f"{BASE}/tasks"),
+    ("AutoAnnotationProgress", f"{BASE}/tasks/{{task}}"),
+]
+
+
+@pytest.mark.parametrize(("operation_id", "url"), ANSWERS)
+async def test_every_documented_response_field_is_present(busy, operation_id, url):
     schema = busy.app[keys.CONTRACT].operations[operation_id].schemas["response-200"]
 
-    response = await busy.get(url)
+    response = await busy.get(await _resolved(busy, url))
 
     assert response.status == 200
     assert _absent(schema, await response.json(), schema.get("$defs", {})) == []
@@ -165,39 +169,19 @@ async def pre_labeled(make_client):
     return client
 
 
-@pytest.mark.parametrize(
-    ("operation_id", "url"),
-    [
-        ("ListDatasets", f"/v2/{DEMO_PROJECT}/datasets"),
-        ("DescDataset", BASE),
-        ("ListLabels", f"{BASE}/data-annotations/labels"),
-        ("GetDatasetStats", f"{BASE}/data-annotations/stats"),
-        ("ListSamples", f"{BASE}/data-annotations/samples"),
-        ("DescribeSample", f"{BASE}/data-annotations/samples/{{sample}}"),
-        ("ListAutoAnnotationSamples", f"{BASE}/auto-annotations/samples"),
-        ("DescribeAutoAnnotationSample", f"{BASE}/auto-annotations/samples/{{auto_sample}}"),
-        ("ListTasks", f"{BASE}/tasks"),
-        ("AutoAnnotationProgress", f"{BASE}/tasks/{{task}}"),
-    ],
-)
+@pytest.mark.parametrize(("operation_id", "url"), ANSWERS)
 async def test_every_answer_fits_the_published_strict_document(pre_labeled, operation_id, url):
     # What /openapi.json publishes is what answers hold: a pre-labeling task's config says
     # algorithm_type supervisory, its labels annotated_by auto, and sample metadata carries
     # the grouping saved to samples (attribute bags stay open in answers).
     client = pre_labeled
-    if "{sample}" in url:
-        url = url.format(sample=await _first_id(client, f"{BASE}/data-annotations/samples"))
-    elif "{auto_sample}" in url:
-        url = url.format(auto_sample=await _first_id(client, f"{BASE}/auto-annotations/samples"))
-    elif "{task}" in url:
-        url = url.format(task=client.task_id)
     document = await (await client.get("/openapi.json")).json()
     schema = {
         "$ref": f"#/components/schemas/{operation_id}.response-200",
         "components": document["components"],
     }
 
-    answer = await (await client.get(url)).json()
+    answer = await (await client.get(await _resolved(client, url))).json()
 
     errors = [error.message for error in Draft202012Validator(schema).iter_errors(answer)]
     assert errors == []
