@@ -32,3 +32,16 @@ async def test_embedded_emulator(aiohttp_client):
 
 def test_the_readme_shows_the_embedding_example_verbatim():
     assert inspect.getsource(test_embedded_emulator) in (REPO / "README.md").read_text()
+
+
+async def test_paths_given_as_text_are_taken_as_paths(aiohttp_client, tmp_path):
+    # Code that builds a Config itself may pass the folders as strings.
+    seed = tmp_path / "seed.yaml"
+    seed.write_text((REPO / "emulator" / "data" / "default-seed.yaml").read_text())
+    config = Config(obs_port=None, seed=str(seed), schemas_dir=str(REPO / "schemas"))
+
+    client = await aiohttp_client(create_app(config), headers={"X-Auth-Token": "any-token"})
+    tasks = "/v2/05f2c3e4a1b04b0c9d8e7f6a5b4c3d21/datasets/DemoImageDataset001/tasks"
+    started = await client.post(tasks, json={"task_type": "auto-label"})
+
+    assert started.status == 200, await started.text()
