@@ -146,3 +146,11 @@ async def test_a_default_never_overrides_a_value_sent(client):
     config = (await (await client.get(f"{TASKS_URL}/{task_id}")).json())["config"]
 
     assert (config["collect_sample"], config["stop_time"]) == (False, 3)
+
+
+@pytest.mark.parametrize("label", [{}, {"name": ""}])
+async def test_a_samples_label_needs_a_name_as_the_published_schema_says(client, label):
+    sample = {"name": "cat.jpg", "data": base64.b64encode(b"img").decode(), "labels": [label]}
+    response = await client.post(SAMPLES, json={"samples": [sample]})
+
+    await _refused(response, "$.samples[0].labels[0].name")
